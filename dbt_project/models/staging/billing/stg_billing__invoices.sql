@@ -1,0 +1,34 @@
+with source as (
+    select * from {{ source('billing', 'billing_invoices') }}
+),
+
+ranked as (
+    select *, {{ latest_delivery_rank('id') }} as version_rank from source
+),
+
+final as (
+    select
+        -- ids
+        id as invoice_id,
+        customer as billing_customer_id,
+        subscription as subscription_id,
+        -- attributes
+        status,
+        currency,
+        -- amounts (minor units of `currency`)
+        amount_due as amount_due_minor,
+        amount_paid as amount_paid_minor,
+        amount_remaining as amount_remaining_minor,
+        -- dates
+        {{ from_unix_seconds('created') }} as created_at,
+        {{ from_unix_seconds('due_date') }} as due_at,
+        {{ from_unix_seconds('paid_at') }} as paid_at,
+        -- lineage
+        _delivery_date as delivery_date,
+        _source_file as source_file,
+        _source_line as source_line
+    from ranked
+    where version_rank = 1
+)
+
+select * from final

@@ -1,0 +1,35 @@
+with source as (
+    select * from {{ source('crm', 'crm_contacts') }}
+),
+
+ranked as (
+    select *, {{ latest_delivery_rank('"Id"') }} as version_rank from source
+),
+
+final as (
+    select
+        -- ids
+        "Id" as contact_id,
+        "AccountId" as account_id,
+        {{ salesforce_id15('"AccountId"') }} as account_id15,
+        -- attributes
+        "FirstName" as first_name,
+        "LastName" as last_name,
+        "Email" as email_raw,
+        {{ normalize_email('"Email"') }} as email,
+        "Phone" as phone_raw,
+        "Phone_e164" as phone_e164,
+        -- dates
+        "CreatedDate" as created_at,
+        "LastModifiedDate" as last_modified_at,
+        -- flags
+        "IsDeleted" as is_deleted,
+        -- lineage
+        _delivery_date as delivery_date,
+        _source_file as source_file,
+        _source_line as source_line
+    from ranked
+    where version_rank = 1
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Dagster definitions by domain: ingestion, dbt (the warehouse), quality, publish, schedules."""

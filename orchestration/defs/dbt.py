@@ -1,0 +1,79 @@
+"""The warehouse: every dbt model an asset, every dbt test an asset check."""
+
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.defs.resources import C360Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
+from sources import ENTITIES
+from sources.landing import as_of_date
+
+# Only one process may write the DuckDB file: every asset that writes it runs in this pool.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+# dbt runs as a subprocess: find the one installed beside this interpreter even when the
+# virtualenv is not activated (`.venv/bin/c360 run`).
+if shutil.which("dbt") is None:
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
+                         target=Settings.from_env().target)
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file.
+
+    `prepare_if_dev()` only parses under `dagster dev`; `c360 run`, the tests and a fresh clone
+    need the manifest too, before the Definitions load.
+    """
+    manifest = project.manifest_path
+    if manifest.exists():
+        built = manifest.stat().st_mtime
+        sources = [p for p in DBT_PROJECT_DIR.rglob("*")
+                   if p.suffix in {".sql", ".yml", ".yaml", ".csv"} and "target" not in p.parts]
+        if all(p.stat().st_mtime <= built for p in sources):
+            return manifest
+    project.preparer.prepare(project)
+    return manifest
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """Asset groups follow the dbt folders, so the UI shows staging / intermediate / marts."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "warehouse"
+
+
+ensure_manifest()
+
+
+def dbt_vars(settings: Settings) -> str:
+    as_of = as_of_date(settings.landing_dir, ENTITIES)
+    return json.dumps({"as_of_date": as_of.isoformat() if as_of else "2999-12-31"})
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=LayeredTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
+    settings.paths.export()
+    yield from dbt.cli(["build", "--vars", dbt_vars(settings.paths)], context=context).stream()
+
+
+defs = dg.Definitions(
+    assets=[warehouse_models],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))},
+)

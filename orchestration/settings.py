@@ -1,0 +1,43 @@
+"""Settings from the environment (INTERFACE.md), with defaults that make the embedded setup work."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path  # the DuckDB warehouse file
+    raw_dir: Path  # Parquet raw layer, beside the warehouse file
+    target: str  # dbt target: duckdb or postgres
+    report_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        def path(var: str, default: str) -> Path:
+            return Path(os.environ.get(var) or default).expanduser().resolve()
+
+        warehouse = path("C360_WAREHOUSE", "data/warehouse/c360.duckdb")
+        return cls(
+            landing_dir=path("C360_LANDING_DIR", "data/landing"),
+            warehouse=warehouse,
+            raw_dir=path("C360_RAW_DIR", str(warehouse.parent / "raw")),
+            target=os.environ.get("C360_TARGET") or "duckdb",
+            report_dir=path("C360_REPORT_DIR", "data/reports"),
+        )
+
+    def export(self) -> None:
+        """Put the resolved absolute paths in the environment, for dbt subprocesses."""
+        os.environ["C360_LANDING_DIR"] = str(self.landing_dir)
+        os.environ["C360_WAREHOUSE"] = str(self.warehouse)
+        os.environ["C360_RAW_DIR"] = str(self.raw_dir)
+        os.environ["C360_TARGET"] = self.target
+        os.environ["C360_REPORT_DIR"] = str(self.report_dir)
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)

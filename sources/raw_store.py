@@ -1,0 +1,361 @@
+"""The raw layer: one Parquet file per landing file, plus rejects and a manifest of what was read.
+
+Layout under the raw directory (beside the warehouse file):
+    <table>/<key>.parquet              typed records of one landing file, with lineage columns
+    _rejects/<table>/<key>.parquet     records (or whole files) that broke the contract, with reason
+    _files/<table>.parquet             manifest: every landing file read, its hash and counts
+
+Parquet (not warehouse tables) so that ingestion never waits on the DuckDB write lock, ingestion
+assets run in parallel, and dbt reads the files through `raw.<table>` views. A landing file already
+ingested with the same content hash is skipped; a changed file replaces its Parquet; a file gone
+from the landing directory is dropped from the raw layer, so raw always mirrors landing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sources.billing import INVOICE_LINE_FIELDS, INVOICES
+from sources.contract import Entity, Field
+from sources.landing import LandingFile, discover
+from sources.phones import e164_column
+from sources.readers import Batch, UnreadableFile, read_csv, read_jsonl
+from sources.validate import connect, invoice_lines, validate_csv, validate_jsonl
+
+INVOICE_LINES_TABLE = "billing_invoice_lines"
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "boolean": pa.bool_(),
+    "number": pa.float64(),
+    "object": pa.string(),
+    "sf_datetime": pa.timestamp("us"),
+    "iso_datetime": pa.timestamp("us"),
+    "year_month": pa.date32(),
+}
+
+LINEAGE = [
+    pa.field("_source_file", pa.string()),
+    pa.field("_source_line", pa.int64()),
+    pa.field("_delivery_date", pa.date32()),
+    pa.field("_ingested_at", pa.timestamp("us")),
+]
+
+REJECTS_SCHEMA = pa.schema([
+    pa.field("entity", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("source_line", pa.int64()),  # null when the whole file was rejected
+    pa.field("delivery_date", pa.date32()),
+    pa.field("reason", pa.string()),
+    pa.field("raw_record", pa.string()),
+    pa.field("records", pa.int64()),  # how many records this reject stands for
+    pa.field("ingested_at", pa.timestamp("us")),
+])
+
+MANIFEST_SCHEMA = pa.schema([
+    pa.field("entity", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("delivery_date", pa.date32()),
+    pa.field("size_bytes", pa.int64()),
+    pa.field("mtime_ns", pa.int64()),
+    pa.field("sha256", pa.string()),
+    pa.field("records_read", pa.int64()),
+    pa.field("records_loaded", pa.int64()),
+    pa.field("records_rejected", pa.int64()),
+    pa.field("file_rejected_reason", pa.string()),
+    pa.field("unknown_fields", pa.string()),
+    pa.field("ingested_at", pa.timestamp("us")),
+    pa.field("run_id", pa.string()),
+])
+
+
+def _schema(fields: tuple[Field, ...], phone_columns: tuple[str, ...] = (),
+            leading: list[pa.Field] | None = None) -> pa.Schema:
+    cols = list(leading or [])
+    cols += [pa.field(f.raw_column, _ARROW_TYPES[f.type]) for f in fields]
+    cols += [pa.field(f"{c}_e164", pa.string()) for c in phone_columns]
+    return pa.schema(cols + LINEAGE)
+
+
+def table_schema(entity: Entity) -> pa.Schema:
+    return _schema(entity.fields, entity.phone_columns)
+
+
+INVOICE_LINES_SCHEMA = _schema(
+    INVOICE_LINE_FIELDS,
+    leading=[pa.field("invoice_id", pa.string()), pa.field("line_index", pa.int64())],
+)
+
+
+@dataclass
+class FileResult:
+    relpath: str
+    status: str  # ingested | skipped | rejected
+    records_read: int = 0
+    records_loaded: int = 0
+    records_rejected: int = 0
+    reason: str | None = None  # why the whole file was rejected
+
+
+@dataclass
+class IngestSummary:
+    entity: str
+    files_seen: int = 0
+    files_ingested: int = 0
+    files_skipped: int = 0
+    files_removed: int = 0
+    files_rejected: int = 0
+    records_read: int = 0
+    records_loaded: int = 0
+    records_rejected: int = 0
+    ignored: list[str] = field(default_factory=list)
+    unknown_fields: set[str] = field(default_factory=set)
+
+
+def _file_key(f: LandingFile) -> str:
+    digest = hashlib.sha1(f.relpath.encode()).hexdigest()[:16]
+    return f"{f.delivery_date.isoformat()}_{digest}"
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+class RawStore:
+    def __init__(self, raw_dir: Path) -> None:
+        self.raw_dir = raw_dir
+
+    def table_dir(self, table: str) -> Path:
+        return self.raw_dir / table
+
+    def rejects_dir(self, table: str) -> Path:
+        return self.raw_dir / "_rejects" / table
+
+    def manifest_path(self, table: str) -> Path:
+        return self.raw_dir / "_files" / f"{table}.parquet"
+
+    def read_manifest(self, table: str) -> dict[str, dict]:
+        path = self.manifest_path(table)
+        if not path.exists():
+            return {}
+        return {row["source_file"]: row for row in pq.read_table(path).to_pylist()}
+
+    def ensure_layout(self, entity: Entity) -> None:
+        """Empty `_schema.parquet` files keep every glob readable before any data arrives."""
+        targets = [(self.table_dir(entity.table), table_schema(entity)),
+                   (self.rejects_dir(entity.table), REJECTS_SCHEMA)]
+        if entity is INVOICES:
+            targets.append((self.table_dir(INVOICE_LINES_TABLE), INVOICE_LINES_SCHEMA))
+        for folder, schema in targets:
+            folder.mkdir(parents=True, exist_ok=True)
+            marker = folder / "_schema.parquet"
+            if not marker.exists() or pq.read_schema(marker) != schema:
+                pq.write_table(schema.empty_table(), marker)
+        self.manifest_path(entity.table).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _lineage(table: pa.Table, f: LandingFile, now: dt.datetime, line_col: str = "line_no") -> list[pa.Array]:
+    n = table.num_rows
+    return [
+        pa.array([f.relpath] * n, pa.string()) if n else pa.array([], pa.string()),
+        table[line_col].cast(pa.int64()),
+        pa.array([f.delivery_date] * n, pa.date32()),
+        pa.array([now] * n, pa.timestamp("us")),
+    ]
+
+
+def _shape(table: pa.Table, schema: pa.Schema, extra: dict[str, pa.Array]) -> pa.Table:
+    columns = []
+    for fld in schema:
+        columns.append(extra[fld.name] if fld.name in extra else table[fld.name].cast(fld.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+class _FileWriter:
+    """Writes one landing file's outputs to temporary Parquet files, committed only at the end."""
+
+    def __init__(self, store: RawStore, entity: Entity, f: LandingFile) -> None:
+        key = _file_key(f)
+        self.targets = {
+            "data": (store.table_dir(entity.table) / f"{key}.parquet", table_schema(entity)),
+            "rejects": (store.rejects_dir(entity.table) / f"{key}.parquet", REJECTS_SCHEMA),
+        }
+        if entity is INVOICES:
+            self.targets["lines"] = (
+                store.table_dir(INVOICE_LINES_TABLE) / f"{key}.parquet", INVOICE_LINES_SCHEMA)
+        self.writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(self, kind: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        path, schema = self.targets[kind]
+        if kind not in self.writers:
+            self.writers[kind] = pq.ParquetWriter(str(path) + ".tmp", schema, compression="zstd")
+        self.writers[kind].write_table(table)
+
+    def commit(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        for kind, (path, _) in self.targets.items():
+            tmp = Path(str(path) + ".tmp")
+            if kind in self.writers:
+                os.replace(tmp, path)
+            else:
+                path.unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        for path, _ in self.targets.values():
+            Path(str(path) + ".tmp").unlink(missing_ok=True)
+
+
+def _reject_rows(entity: str, f: LandingFile, now: dt.datetime,
+                 rows: list[tuple[int | None, str, str | None, int]]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"entity": entity, "source_file": f.relpath, "source_line": line,
+          "delivery_date": f.delivery_date, "reason": reason, "raw_record": raw,
+          "records": count, "ingested_at": now} for line, reason, raw, count in rows],
+        schema=REJECTS_SCHEMA,
+    )
+
+
+def _batches(entity: Entity, path: Path):
+    if entity.format == "jsonl":
+        return read_jsonl(path)
+    names = tuple(f.name for f in entity.fields)
+    required = tuple(f.name for f in entity.fields if f.required)
+    return read_csv(path, names, required)
+
+
+def _ingest_file(store: RawStore, entity: Entity, f: LandingFile, now: dt.datetime,
+                 unknown: set[str]) -> FileResult:
+    writer = _FileWriter(store, entity, f)
+    result = FileResult(f.relpath, "ingested")
+    con = connect()
+    schema = table_schema(entity)
+    try:
+        batch: Batch
+        for batch in _batches(entity, f.path):
+            unknown |= batch.unknown_fields
+            if batch.structural_rejects:
+                writer.write("rejects", _reject_rows(
+                    entity.table, f, now, [(ln, r, raw, 1) for ln, r, raw in batch.structural_rejects]))
+            if entity.format == "jsonl":
+                typed = validate_jsonl(con, entity, batch.records)
+                unknown |= _unknown_keys(con, entity, batch.records)
+            else:
+                typed = validate_csv(con, entity, batch.records)
+            bad_mask = pc.is_valid(typed["_reason"])
+            bad = typed.filter(bad_mask)
+            good = typed.filter(pc.invert(bad_mask))
+            if bad.num_rows:
+                writer.write("rejects", _reject_rows(entity.table, f, now, list(zip(
+                    bad["line_no"].to_pylist(), bad["_reason"].to_pylist(),
+                    bad["raw"].to_pylist(), [1] * bad.num_rows))))
+            extra = dict(zip([x.name for x in LINEAGE], _lineage(good, f, now)))
+            for col in entity.phone_columns:
+                extra[f"{col}_e164"] = e164_column(good[col])
+            writer.write("data", _shape(good, schema, extra))
+            if entity is INVOICES and good.num_rows:
+                lines = invoice_lines(con, good)
+                lx = dict(zip([x.name for x in LINEAGE], _lineage(lines, f, now)))
+                writer.write("lines", _shape(lines, INVOICE_LINES_SCHEMA, lx))
+            result.records_read += batch.records.num_rows + len(batch.structural_rejects)
+            result.records_loaded += good.num_rows
+            result.records_rejected += bad.num_rows + len(batch.structural_rejects)
+    except UnreadableFile as exc:
+        writer.abort()
+        writer = _FileWriter(store, entity, f)
+        writer.write("rejects", _reject_rows(entity.table, f, now, [(None, exc.reason, None, exc.records)]))
+        result = FileResult(f.relpath, "rejected", exc.records, 0, exc.records, exc.reason)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        con.close()
+    writer.commit()
+    return result
+
+
+def _unknown_keys(con, entity: Entity, batch: pa.Table) -> set[str]:
+    known = {f.json_path.split(".")[1] for f in entity.fields}
+    con.register("keys_batch", batch)
+    try:
+        rows = con.sql(f"""
+            select distinct unnest(json_keys(raw::json)) as k from keys_batch
+            where json_valid(raw) and json_type(raw) = 'OBJECT'
+        """).fetchall()
+    finally:
+        con.unregister("keys_batch")
+    return {k for (k,) in rows if k not in known}
+
+
+def ingest_entity(landing_dir: Path, raw_dir: Path, entity: Entity, run_id: str,
+                  log: Callable[[str], None] = lambda _: None) -> IngestSummary:
+    """Bring the raw layer of one entity in line with its landing files (incrementally)."""
+    store = RawStore(raw_dir)
+    store.ensure_layout(entity)
+    found = discover(landing_dir, entity)
+    manifest = store.read_manifest(entity.table)
+    summary = IngestSummary(entity.table, files_seen=len(found.files), ignored=found.ignored)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    current: dict[str, dict] = {}
+    for f in found.files:
+        stat = f.path.stat()
+        previous = manifest.get(f.relpath)
+        if previous and (previous["size_bytes"], previous["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
+            current[f.relpath] = previous
+            summary.files_skipped += 1
+            continue
+        digest = _sha256(f.path)
+        if previous and previous["sha256"] == digest:
+            current[f.relpath] = previous | {"mtime_ns": stat.st_mtime_ns}
+            summary.files_skipped += 1
+            continue
+        unknown: set[str] = set()
+        result = _ingest_file(store, entity, f, now, unknown)
+        summary.unknown_fields |= unknown
+        summary.files_ingested += result.status == "ingested"
+        summary.files_rejected += result.status == "rejected"
+        summary.records_read += result.records_read
+        summary.records_loaded += result.records_loaded
+        summary.records_rejected += result.records_rejected
+        log(f"{entity.table}: {f.relpath}: {result.records_loaded} loaded, "
+            f"{result.records_rejected} rejected")
+        current[f.relpath] = {
+            "entity": entity.table, "source_file": f.relpath, "delivery_date": f.delivery_date,
+            "size_bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest,
+            "records_read": result.records_read, "records_loaded": result.records_loaded,
+            "records_rejected": result.records_rejected,
+            "file_rejected_reason": result.reason,
+            "unknown_fields": ",".join(sorted(unknown)) or None,
+            "ingested_at": now, "run_id": run_id,
+        }
+    for gone in manifest.keys() - current.keys():
+        _remove(store, entity, gone, manifest[gone])
+        summary.files_removed += 1
+    if current != manifest or not store.manifest_path(entity.table).exists():
+        tmp = store.manifest_path(entity.table).with_suffix(".tmp")
+        pq.write_table(pa.Table.from_pylist(list(current.values()), schema=MANIFEST_SCHEMA), tmp)
+        os.replace(tmp, store.manifest_path(entity.table))
+    return summary
+
+
+def _remove(store: RawStore, entity: Entity, relpath: str, row: dict) -> None:
+    f = LandingFile(Path(relpath), relpath, row["delivery_date"])
+    key = _file_key(f)
+    for folder in (store.table_dir(entity.table), store.rejects_dir(entity.table),
+                   store.table_dir(INVOICE_LINES_TABLE)):
+        (folder / f"{key}.parquet").unlink(missing_ok=True)

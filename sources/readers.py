@@ -1,0 +1,151 @@
+"""Streaming readers: a landing file as batches of records, never the whole file in memory.
+
+JSONL batches carry `(line_no, raw)`; CSV batches carry `(line_no, raw, <column>...)` as text.
+Structural problems (bad gzip, undecodable bytes, wrong CSV header) raise `UnreadableFile`;
+a CSV row with the wrong number of fields is returned as a rejected record.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+
+BATCH_LINES = 100_000
+
+csv.field_size_limit(sys.maxsize)
+
+
+class UnreadableFile(Exception):
+    """The whole file cannot be read; `records` is how many lines/rows it counts as rejected."""
+
+    def __init__(self, reason: str, records: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.records = max(records, 1)
+
+
+@dataclass
+class Batch:
+    records: pa.Table  # line_no, raw, and for CSV one text column per header field
+    structural_rejects: list[tuple[int, str, str]] = field(default_factory=list)  # line, reason, raw
+    unknown_fields: set[str] = field(default_factory=set)
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+
+def _count_lines(path: Path) -> int:
+    """Best-effort line count of a file we could not read, for the reject share."""
+    try:
+        with _open_binary(path) as fh:
+            return sum(1 for _ in fh)
+    except Exception:  # a corrupt gzip: count what can be counted
+        return 1
+
+
+def read_jsonl(path: Path, batch_lines: int = BATCH_LINES) -> Iterator[Batch]:
+    line_no = 0
+    try:
+        with _open_binary(path) as fh:
+            while True:
+                chunk = fh.readlines(batch_lines * 200) if batch_lines else fh.readlines()
+                if not chunk:
+                    return
+                numbers: list[int] = []
+                texts: list[str] = []
+                rejects: list[tuple[int, str, str]] = []
+                for raw in chunk:
+                    line_no += 1
+                    try:
+                        text = raw.decode("utf-8").rstrip("\r\n")
+                    except UnicodeDecodeError as exc:
+                        rejects.append((line_no, f"not UTF-8: {exc}", raw.decode("utf-8", "replace")))
+                        continue
+                    if text.strip():
+                        numbers.append(line_no)
+                        texts.append(text)
+                table = pa.table(
+                    {"line_no": pa.array(numbers, pa.int64()), "raw": pa.array(texts, pa.string())}
+                )
+                yield Batch(table, rejects)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnreadableFile(f"cannot read {path.name}: {exc}", line_no or _count_lines(path)) from exc
+
+
+def _text_stream(path: Path) -> IO[str]:
+    return io.TextIOWrapper(_open_binary(path), encoding="utf-8", newline="")
+
+
+def _row_text(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue()
+
+
+def read_csv(
+    path: Path, columns: tuple[str, ...], required: tuple[str, ...], batch_lines: int = BATCH_LINES
+) -> Iterator[Batch]:
+    """Read a CSV by column name (any order). Empty fields become null."""
+    rows_read = 0
+    try:
+        with _text_stream(path) as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                return
+            header = [h.strip() for h in header]
+            duplicated = sorted({h for h in header if header.count(h) > 1})
+            missing = [c for c in required if c not in header]
+            if duplicated or missing:
+                parts = [f"missing required column(s) {missing}" if missing else "",
+                         f"duplicated column(s) {duplicated}" if duplicated else ""]
+                rows = sum(1 for _ in reader)
+                raise UnreadableFile("wrong header: " + "; ".join(p for p in parts if p), rows)
+            index = {name: header.index(name) for name in columns if name in header}
+            unknown = {h for h in header if h not in columns}
+            width = len(header)
+            while True:
+                numbers: list[int] = []
+                raws: list[str | None] = []
+                values: dict[str, list[str | None]] = {name: [] for name in columns}
+                rejects: list[tuple[int, str, str]] = []
+                start = reader.line_num + 1
+                for row in reader:
+                    rows_read += 1
+                    line = start
+                    start = reader.line_num + 1
+                    if len(row) != width:
+                        rejects.append(
+                            (line, f"expected {width} fields, found {len(row)}", _row_text(row))
+                        )
+                        continue
+                    numbers.append(line)
+                    raws.append(None)  # rebuilt from the typed columns only when rejected
+                    for name, values_of in values.items():
+                        i = index.get(name)
+                        v = row[i] if i is not None else ""
+                        values_of.append(v if v != "" else None)
+                    if len(numbers) + len(rejects) >= batch_lines:
+                        break
+                if not numbers and not rejects:
+                    return
+                table = pa.table(
+                    {"line_no": pa.array(numbers, pa.int64()), "raw": pa.array(raws, pa.string())}
+                    | {name: pa.array(v, pa.string()) for name, v in values.items()}
+                )
+                yield Batch(table, rejects, unknown)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not UTF-8: {exc}", rows_read or _count_lines(path)) from exc
+    except csv.Error as exc:
+        raise UnreadableFile(f"malformed CSV: {exc}", rows_read or _count_lines(path)) from exc
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnreadableFile(f"cannot read {path.name}: {exc}", rows_read or _count_lines(path)) from exc
