@@ -4,9 +4,7 @@ import dagster as dg
 
 from orchestration.defs import dbt, ingestion
 from orchestration.defs.resources import C360Settings
-from orchestration.settings import Settings
 
-Settings.from_env().export()
 
 pipeline_job = dg.define_asset_job("c360_pipeline", selection=dg.AssetSelection.all(),
                                    description="Ingest every source, build the warehouse, run the gates, publish.")
@@ -14,5 +12,5 @@ pipeline_job = dg.define_asset_job("c360_pipeline", selection=dg.AssetSelection.
 defs = dg.Definitions.merge(
     ingestion.defs,
     dbt.defs,
-    dg.Definitions(jobs=[pipeline_job], resources={"settings": C360Settings.from_env()}),
+    dg.Definitions(jobs=[pipeline_job], resources={"settings": C360Settings()}),
 )

@@ -16,19 +16,23 @@ def _print(line: str = "") -> None:
     print(line, flush=True)
 
 
+def execute(instance: dg.DagsterInstance, log_level: str = "INFO") -> dg.ExecuteInProcessResult:
+    """One in-process run of the whole pipeline, with the settings in the environment."""
+    from orchestration.definitions import defs  # imported here: loading parses dbt if needed
+
+    return defs.get_job_def("c360_pipeline").execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+
+
 def run_pipeline(settings: Settings) -> int:
     started = time.perf_counter()
     _print(f"c360 run: landing {settings.landing_dir}")
     _print(f"          warehouse {settings.warehouse} (target {settings.target})")
-    from orchestration.definitions import defs  # imported here: loading parses dbt if needed
-
-    job = defs.get_job_def("c360_pipeline")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+        result = execute(instance)
     elapsed = time.perf_counter() - started
     _summarise(result)
     if not result.success:

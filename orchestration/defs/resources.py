@@ -1,4 +1,4 @@
-"""Shared resources: the project's settings, read from the environment."""
+"""Shared resources: the project's settings."""
 
 from __future__ import annotations
 
@@ -10,21 +10,25 @@ from orchestration.settings import Settings
 
 
 class C360Settings(dg.ConfigurableResource):
-    """Where landing files, the raw layer and the warehouse live (see INTERFACE.md settings)."""
+    """Where landing files, the raw layer and the warehouse live (INTERFACE.md settings).
 
-    landing_dir: str
-    warehouse: str
-    raw_dir: str
-    target: str
-    report_dir: str
+    Unset fields are read from the environment when a step runs (not when the code loads), so
+    `c360 run`, the Dagster UI and the tests all follow C360_* variables without re-loading.
+    """
 
-    @classmethod
-    def from_env(cls) -> C360Settings:
-        s = Settings.from_env()
-        return cls(landing_dir=str(s.landing_dir), warehouse=str(s.warehouse),
-                   raw_dir=str(s.raw_dir), target=s.target, report_dir=str(s.report_dir))
+    landing_dir: str | None = None
+    warehouse: str | None = None
+    raw_dir: str | None = None
 
     @property
     def paths(self) -> Settings:
-        return Settings(Path(self.landing_dir), Path(self.warehouse), Path(self.raw_dir),
-                        self.target, Path(self.report_dir))
+        env = Settings.from_env()
+        warehouse = Path(self.warehouse) if self.warehouse else env.warehouse
+        return Settings(
+            landing_dir=Path(self.landing_dir) if self.landing_dir else env.landing_dir,
+            warehouse=warehouse,
+            raw_dir=Path(self.raw_dir) if self.raw_dir else (
+                env.raw_dir if not self.warehouse else warehouse.parent / "raw"),
+            target=env.target,
+            report_dir=env.report_dir,
+        )

@@ -1,0 +1,68 @@
+"""Shared test fixtures: an isolated landing directory, warehouse and Dagster instance per test."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def c360_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point every C360_* setting at a fresh folder under tmp_path."""
+    monkeypatch.setenv("C360_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("C360_WAREHOUSE", str(tmp_path / "warehouse" / "c360.duckdb"))
+    monkeypatch.delenv("C360_RAW_DIR", raising=False)
+    monkeypatch.setenv("C360_REPORT_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("C360_TARGET", "duckdb")
+    settings = Settings.from_env()
+    settings.landing_dir.mkdir(parents=True)
+    return settings
+
+
+def run_pipeline() -> dg.ExecuteInProcessResult:
+    """A real in-process Dagster run of the whole pipeline on the current settings."""
+    from orchestration.run import execute
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        return execute(instance, log_level="WARNING")
+
+
+def query(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def write_jsonl(landing: Path, entity: str, delivery: str, name: str, lines: list) -> Path:
+    """Write records (dicts, or raw strings for deliberately broken lines) as a JSONL file."""
+    folder = landing / entity / delivery
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines)
+    path = folder / name
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    return path
+
+
+def write_text(landing: Path, entity: str, delivery: str, name: str, text: str) -> Path:
+    folder = landing / entity / delivery
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def small_landing() -> Iterator[Path]:
+    yield FIXTURES / "small" / "landing"
