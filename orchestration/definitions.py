@@ -3,6 +3,8 @@
 import dagster as dg
 
 from orchestration.defs import dbt, ingestion
+from orchestration.defs.publish import assets as publish
+from orchestration.defs.quality import checks as quality
 from orchestration.defs.resources import C360Settings
 
 
@@ -12,5 +14,7 @@ pipeline_job = dg.define_asset_job("c360_pipeline", selection=dg.AssetSelection.
 defs = dg.Definitions.merge(
     ingestion.defs,
     dbt.defs,
+    quality.defs,
+    publish.defs,
     dg.Definitions(jobs=[pipeline_job], resources={"settings": C360Settings()}),
 )

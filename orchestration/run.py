@@ -1,19 +1,28 @@
-"""`c360 run`: materialize every asset once, in-process, and say plainly how it went."""
+"""`c360 run`: materialize every asset once, in-process, and say plainly how it went.
+
+Exit codes (INTERFACE.md): 0 when the KPIs were published, 2 when a data-quality gate blocked
+publication (each failed check is named, with what it observed), 1 on any other failure.
+"""
 
 from __future__ import annotations
 
-import sys
 import time
+from dataclasses import dataclass
 
 import dagster as dg
 
 from orchestration.settings import Settings
 
 EXIT_PUBLISHED, EXIT_FAILED, EXIT_BLOCKED = 0, 1, 2
+PUBLISHED_KEY = dg.AssetKey(["published", "cco_kpi_monthly"])
 
 
-def _print(line: str = "") -> None:
-    print(line, flush=True)
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int
+    published: bool
+    failed_checks: list[str]  # "asset:check — what it observed"
+    failed_steps: list[str]
 
 
 def execute(instance: dg.DagsterInstance, log_level: str = "INFO") -> dg.ExecuteInProcessResult:
@@ -27,41 +36,92 @@ def execute(instance: dg.DagsterInstance, log_level: str = "INFO") -> dg.Execute
     )
 
 
+def outcome_of(result: dg.ExecuteInProcessResult) -> Outcome:
+    published = any(e.materialization.asset_key == PUBLISHED_KEY
+                    for e in result.get_asset_materialization_events())
+    failed_checks = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        check = event.asset_check_evaluation_data
+        if check.passed or check.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        summary = check.metadata.get("summary")
+        detail = summary.value if summary is not None else "dbt test failed"
+        failed_checks.append(f"{check.asset_key.to_user_string()}:{check.check_name} — {detail}")
+    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+    if published and not failed_steps:
+        code = EXIT_PUBLISHED
+    elif failed_checks and not failed_steps:
+        code = EXIT_BLOCKED
+    else:
+        code = EXIT_FAILED
+    return Outcome(code, published, failed_checks, failed_steps)
+
+
+def _record_unlogged(settings: Settings, result: dg.ExecuteInProcessResult, outcome: Outcome) -> None:
+    """The gates step logs its own blocks; a run stopped earlier (a failed dbt test or step) is
+    logged here, so the scorecard can say why nothing new was published."""
+    from orchestration.audit import record_publication
+    from orchestration.warehouse import query_frame
+    from sources import ENTITIES
+    from sources.landing import as_of_date
+
+    try:
+        logged = query_frame(settings, "select count(*) as n from audit.publication_log "
+                                       f"where run_id = '{result.run_id}'")["n"][0]
+    except Exception:
+        logged = 0
+    if not logged:
+        record_publication(
+            settings, result.run_id, "blocked" if outcome.exit_code == EXIT_BLOCKED else "failed",
+            [c.split(" — ")[0] for c in outcome.failed_checks], None,
+            as_of_date(settings.landing_dir, ENTITIES),
+            "; ".join(outcome.failed_checks or outcome.failed_steps)[:4000])
+
+
 def run_pipeline(settings: Settings) -> int:
     started = time.perf_counter()
-    _print(f"c360 run: landing {settings.landing_dir}")
-    _print(f"          warehouse {settings.warehouse} (target {settings.target})")
+    print(f"c360 run: landing {settings.landing_dir}", flush=True)
+    print(f"          warehouse {settings.warehouse} (target {settings.target})", flush=True)
     with dg.DagsterInstance.get() as instance:
         result = execute(instance)
     elapsed = time.perf_counter() - started
+    outcome = outcome_of(result)
     _summarise(result)
-    if not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        _print(f"\nFAILED after {elapsed:.0f}s: step(s) {', '.join(failed) or '?'} failed "
-               f"(see the log above; run id {result.run_id})")
-        return EXIT_FAILED
-    _print(f"\nOK in {elapsed:.0f}s (run id {result.run_id}); warehouse: {settings.warehouse}")
-    return EXIT_PUBLISHED
+    if outcome.exit_code != EXIT_PUBLISHED:
+        try:
+            _record_unlogged(settings, result, outcome)
+        except Exception as exc:  # the warehouse itself may be what failed
+            print(f"(could not record the outcome in audit.publication_log: {exc})")
+    if outcome.exit_code == EXIT_BLOCKED:
+        print(f"\nBLOCKED after {elapsed:.0f}s: the KPIs were NOT published; the last published "
+              f"KPIs stay in place. Failed check(s):")
+        for check in outcome.failed_checks:
+            print(f"  - {check}")
+    elif outcome.exit_code == EXIT_FAILED:
+        print(f"\nFAILED after {elapsed:.0f}s: step(s) {', '.join(outcome.failed_steps) or '?'} "
+              f"failed; see the log above (run id {result.run_id}). Nothing was published.")
+    else:
+        print(f"\nPUBLISHED in {elapsed:.0f}s (run id {result.run_id}); warehouse {settings.warehouse}")
+    return outcome.exit_code
 
 
 def _summarise(result: dg.ExecuteInProcessResult) -> None:
-    _print("\nSummary")
-    for event in result.get_asset_materialization_events():
+    print("\nSummary")
+    materialized = result.get_asset_materialization_events()
+    for event in materialized:
         mat = event.materialization
-        if mat.asset_key.path[0] != "raw":
-            continue
         md = mat.metadata
-        if "records_loaded" in md:
-            _print(f"  ingested {mat.asset_key.path[-1]:<24} "
-                   f"{md['records_loaded'].value:>10,} loaded  {md['records_rejected'].value:>7,} "
-                   f"rejected  ({md['files_ingested'].value} new file(s), "
-                   f"{md['files_unchanged'].value} unchanged)")
-    models = [e for e in result.get_asset_materialization_events()
-              if e.materialization.asset_key.path[0] != "raw"]
+        if mat.asset_key.path[0] == "raw" and "records_loaded" in md:
+            print(f"  ingested {mat.asset_key.path[-1]:<24} {md['records_loaded'].value:>10,} loaded"
+                  f"  {md['records_rejected'].value:>7,} rejected  ({md['files_ingested'].value} new "
+                  f"file(s), {md['files_unchanged'].value} unchanged)")
+    models = [e for e in materialized if e.materialization.asset_key.path[0] != "raw"]
     checks = [e.asset_check_evaluation_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed = [c for c in checks if not c.passed]
-    _print(f"  built {len(models)} warehouse model(s); {len(checks)} check(s), {len(failed)} failed")
+    print(f"  built {len(models)} warehouse model(s); {len(checks)} check(s) ran, {len(failed)} failed")
     for check in failed:
-        _print(f"    failed check {check.asset_key.to_user_string()}:{check.check_name}")
-    sys.stdout.flush()
+        level = "blocking" if check.severity == dg.AssetCheckSeverity.ERROR else "warning"
+        print(f"    {level}: {check.asset_key.to_user_string()}:{check.check_name}")

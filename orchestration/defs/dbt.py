@@ -62,15 +62,37 @@ def dbt_vars(settings: Settings) -> str:
     return json.dumps({"as_of_date": as_of.isoformat() if as_of else "2999-12-31"})
 
 
+def run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]):
+    """Stream a dbt command's events; fail the step only when a model (not a test) errored.
+
+    A failing dbt test is a data-quality finding: it is reported as a failed asset check, dbt skips
+    the models downstream of it, and so the KPIs are not published (exit code 2, not 1).
+    """
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from invocation.stream()
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    errored = [r["unique_id"] for r in results
+               if r.get("status") == "error" and not r["unique_id"].startswith(("test.", "unit_test."))]
+    if errored or (not results and not invocation.is_successful()):
+        raise dg.Failure(
+            description=f"dbt failed: {', '.join(errored) or 'see the dbt log'}",
+            metadata={"dbt_errors": dg.MetadataValue.json(errored)},
+        )
+
+
+PUBLISH_SELECTION = "path:models/published"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=LayeredTranslator(),
+    exclude=PUBLISH_SELECTION,
     pool=WAREHOUSE_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
     settings.paths.export()
-    yield from dbt.cli(["build", "--vars", dbt_vars(settings.paths)], context=context).stream()
+    yield from run_dbt(context, dbt, ["build", "--vars", dbt_vars(settings.paths)])
 
 
 defs = dg.Definitions(

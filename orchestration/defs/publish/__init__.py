@@ -1,0 +1,1 @@
+"""Publication: the audited KPI candidate becomes `published.cco_kpi_monthly`."""

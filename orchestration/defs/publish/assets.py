@@ -1,0 +1,42 @@
+"""Write-audit-publish, last step: replace `published.cco_kpi_monthly` from the audited candidate.
+
+This is a dbt invocation of its own, downstream of the blocking quality gates on
+`marts/kpi_monthly`: a blocking check cannot stop a model built in the same `dbt build`.
+"""
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.audit import record_publication
+from orchestration.defs.dbt import (
+    PUBLISH_SELECTION, WAREHOUSE_POOL, LayeredTranslator, dbt_project, run_dbt,
+)
+from orchestration.defs.resources import C360Settings
+from orchestration.warehouse import query_frame
+from sources import ENTITIES
+from sources.landing import as_of_date
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=LayeredTranslator(),
+    select=PUBLISH_SELECTION,
+    name="publish_kpis",
+    pool=WAREHOUSE_POOL,
+)
+def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
+    paths = settings.paths
+    paths.export()
+    as_of = as_of_date(paths.landing_dir, ENTITIES)
+    dbt_vars = {"run_id": context.run_id, "as_of_date": as_of.isoformat() if as_of else "2999-12-31"}
+    yield from run_dbt(context, dbt, ["run", "--vars", json.dumps(dbt_vars)])
+    rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
+    record_publication(paths, context.run_id, "published", [], rows, as_of,
+                       f"published {rows} KPI rows")
+    context.log.info(f"published {rows} KPI rows (as of {as_of})")
+
+
+defs = dg.Definitions(assets=[publish_kpis])

@@ -1,0 +1,75 @@
+"""The quality gates: every suite in `expectations/` as an asset check, run in one step.
+
+One step (not one per suite) because GX costs seconds to import and each step re-imports code
+under the multiprocess executor. Suites marked blocking stop `published/cco_kpi_monthly`.
+"""
+
+import dagster as dg
+
+from orchestration.audit import record_gate_results, record_publication
+from orchestration.defs.dbt import WAREHOUSE_POOL
+from orchestration.defs.quality.gx_bridge import SuiteResult, Validator, load_suites
+from orchestration.defs.resources import C360Settings
+from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.warehouse import query_frame
+from sources import ENTITIES
+from sources.landing import as_of_date
+
+SUITES = load_suites(EXPECTATIONS_DIR)
+
+
+def _spec(suite) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(name=suite.name, asset=dg.AssetKey(list(suite.asset)),
+                             blocking=suite.blocking, description=suite.description)
+
+
+def _metadata(result: SuiteResult) -> dict:
+    return {
+        "suite_file": dg.MetadataValue.path(str(result.suite.path)),
+        "rows_validated": result.rows_validated,
+        "expectations": len(result.outcomes),
+        "failed_expectations": dg.MetadataValue.json([
+            {"expectation": o.expectation, "observed": o.observed,
+             "unexpected_count": o.unexpected_count, "unexpected_sample": o.unexpected_sample}
+            for o in result.failures
+        ]),
+        "summary": dg.MetadataValue.text(result.summary()),
+    }
+
+
+@dg.multi_asset_check(specs=[_spec(s) for s in SUITES], name="quality_gates",
+                      pool=WAREHOUSE_POOL, can_subset=True)
+def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
+    paths = settings.paths
+    validator = Validator()
+    results: list[SuiteResult] = []
+    selected = {key.name for key in context.selected_asset_check_keys}
+    for suite in SUITES:
+        if suite.name not in selected:
+            continue
+        try:
+            frame = query_frame(paths, suite.query)
+            result = validator.validate(suite, frame)
+        except Exception as exc:  # a suite that cannot run fails closed, with the reason
+            result = SuiteResult(suite, False, 0, [], error=f"{type(exc).__name__}: {exc}")
+        results.append(result)
+        log = context.log.info if result.success else context.log.error
+        log(result.summary())
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(list(suite.asset)), check_name=suite.name,
+            passed=result.success, metadata=_metadata(result),
+            severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
+        )
+    record_gate_results(paths, context.run_id, [{
+        "suite": r.suite.name, "asset": "/".join(r.suite.asset), "blocking": r.suite.blocking,
+        "passed": r.success, "rows_validated": r.rows_validated, "summary": r.summary(),
+        "failures": [o.__dict__ for o in r.failures],
+    } for r in results])
+    blocked = [r.suite.name for r in results if r.suite.blocking and not r.success]
+    if blocked:
+        record_publication(paths, context.run_id, "blocked", blocked, None,
+                           as_of_date(paths.landing_dir, ENTITIES),
+                           "; ".join(r.summary() for r in results if r.suite.name in blocked))
+
+
+defs = dg.Definitions(asset_checks=[quality_gates])

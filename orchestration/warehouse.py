@@ -1,0 +1,76 @@
+"""Short-lived connections to the warehouse (DuckDB file, or PostgreSQL when C360_TARGET=postgres).
+
+Never hold one across a dbt call: DuckDB allows one writer per file, and a read-only open fails
+while a writer holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from orchestration.settings import Settings
+
+
+@contextmanager
+def duckdb_connection(settings: Settings, read_only: bool = False,
+                      attempts: int = 20) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the DuckDB file, waiting politely while another process holds its lock."""
+    for attempt in range(attempts):
+        try:
+            con = duckdb.connect(str(settings.warehouse), read_only=read_only,
+                                 config={"TimeZone": "UTC"})
+            break
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(min(0.25 * 2 ** attempt, 5))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _pg_dsn() -> str:
+    return os.environ.get("C360_PG_DSN") or (
+        f"host={os.environ.get('PGHOST', '127.0.0.1')} port={os.environ.get('PGPORT', '5432')} "
+        f"user={os.environ.get('PGUSER', 'postgres')} dbname={os.environ.get('PGDATABASE', 'postgres')}"
+    )
+
+
+def query_frame(settings: Settings, sql: str) -> pd.DataFrame:
+    if settings.target == "postgres":
+        import psycopg
+
+        with psycopg.connect(_pg_dsn()) as con, con.cursor() as cur:
+            cur.execute(sql)
+            columns = [d.name for d in cur.description or []]
+            return pd.DataFrame(cur.fetchall(), columns=columns)
+    with duckdb_connection(settings, read_only=True) as con:
+        return con.sql(sql).df()
+
+
+def execute(settings: Settings, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Run statements in one transaction."""
+    if settings.target == "postgres":
+        import psycopg
+
+        with psycopg.connect(_pg_dsn()) as con, con.cursor() as cur:
+            for sql, params in statements:
+                cur.execute(sql.replace("?", "%s"), params)
+        return
+    with duckdb_connection(settings) as con:
+        con.execute("begin transaction")
+        try:
+            for sql, params in statements:
+                con.execute(sql, list(params))
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
