@@ -12,11 +12,19 @@ pipeline_job = dg.define_asset_job(
     schedules.PIPELINE_JOB, selection=dg.AssetSelection.all(),
     description="Ingest every source, build the warehouse, run the quality gates, publish.")
 
+# Re-audit the current KPI candidate and publish it if the gates pass, without rebuilding: e.g.
+# after a reviewed change of a threshold in expectations/.
+audit_and_publish_job = dg.define_asset_job(
+    "audit_and_publish",
+    selection=dg.AssetSelection.checks_for_assets(dg.AssetKey(["marts", "kpi_monthly"]))
+    | dg.AssetSelection.assets(dg.AssetKey(["published", "cco_kpi_monthly"])),
+    description="Run the quality gates on the current KPI candidate; publish it if they pass.")
+
 defs = dg.Definitions.merge(
     ingestion.defs,
     dbt.defs,
     quality.defs,
     publish.defs,
     schedules.defs,
-    dg.Definitions(jobs=[pipeline_job], resources={"settings": C360Settings()}),
+    dg.Definitions(jobs=[pipeline_job, audit_and_publish_job], resources={"settings": C360Settings()}),
 )

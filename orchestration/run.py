@@ -25,11 +25,12 @@ class Outcome:
     failed_steps: list[str]
 
 
-def execute(instance: dg.DagsterInstance, log_level: str = "INFO") -> dg.ExecuteInProcessResult:
-    """One in-process run of the whole pipeline, with the settings in the environment."""
+def execute(instance: dg.DagsterInstance, log_level: str = "INFO",
+            job: str = "c360_pipeline") -> dg.ExecuteInProcessResult:
+    """One in-process run of a job (by default the whole pipeline), settings from the environment."""
     from orchestration.definitions import defs  # imported here: loading parses dbt if needed
 
-    return defs.get_job_def("c360_pipeline").execute_in_process(
+    return defs.get_job_def(job).execute_in_process(
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},

@@ -29,12 +29,12 @@ def c360_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return settings
 
 
-def run_pipeline() -> dg.ExecuteInProcessResult:
+def run_pipeline(job: str = "c360_pipeline") -> dg.ExecuteInProcessResult:
     """A real in-process Dagster run of the whole pipeline on the current settings."""
     from orchestration.run import execute
 
     with dg.DagsterInstance.ephemeral() as instance:
-        return execute(instance, log_level="WARNING")
+        return execute(instance, log_level="WARNING", job=job)
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:

@@ -13,6 +13,7 @@ from orchestration.audit import record_publication
 from orchestration.defs.dbt import (
     PUBLISH_SELECTION, WAREHOUSE_POOL, LayeredTranslator, dbt_project, run_dbt,
 )
+from orchestration.defs.quality.checks import SUITES
 from orchestration.defs.resources import C360Settings
 from orchestration.warehouse import query_frame
 from sources import ENTITIES
@@ -30,6 +31,7 @@ from sources.landing import as_of_date
 def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
     paths = settings.paths
     paths.export()
+    _require_gates_passed(paths, context.run_id)
     as_of = as_of_date(paths.landing_dir, ENTITIES)
     dbt_vars = {"run_id": context.run_id, "as_of_date": as_of.isoformat() if as_of else "2999-12-31"}
     yield from run_dbt(context, dbt, ["run", "--vars", json.dumps(dbt_vars)])
@@ -40,3 +42,26 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
 
 
 defs = dg.Definitions(assets=[publish_kpis])
+
+
+def _require_gates_passed(paths, run_id: str) -> None:
+    """Publish only what this run audited: every blocking suite ran in this run and passed.
+
+    Dagster skips this step when a blocking check fails; this guards the other way in — a partial
+    run (a single asset materialized from the UI) that did not run the gates at all.
+    """
+    blocking = {s.name for s in SUITES if s.blocking}
+    try:
+        rows = query_frame(paths, "select suite, passed from audit.gate_results "
+                                  f"where run_id = '{run_id}' and blocking")
+        ran = dict(zip(rows["suite"], rows["passed"]))
+    except Exception:
+        ran = {}
+    missing = sorted(blocking - ran.keys())
+    failed = sorted(name for name, passed in ran.items() if not passed)
+    if missing or failed:
+        raise dg.Failure(
+            description="refusing to publish KPIs this run did not audit: "
+                        f"gates not run {missing or '-'}, gates failed {failed or '-'}. "
+                        "Run the job c360_pipeline (or audit_and_publish).",
+        )

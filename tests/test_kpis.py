@@ -1,0 +1,116 @@
+"""The warehouse's numbers against the hand-made fixture (tests/fixtures/small).
+
+Every expected value in tests/fixtures/small/expected.py was computed by hand from KPIS.md, with
+the arithmetic next to it; the story of each customer is in tests/fixtures/small/README.md. One
+real pipeline run (ingestion, dbt, quality gates, publication) on the fixture feeds every test.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, query, run_pipeline
+from tests.fixtures.small import expected as X
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("kpis")
+    shutil.copytree(FIXTURES / "small" / "landing", tmp / "landing")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("C360_LANDING_DIR", str(tmp / "landing"))
+        mp.setenv("C360_WAREHOUSE", str(tmp / "warehouse" / "c360.duckdb"))
+        mp.delenv("C360_RAW_DIR", raising=False)
+        mp.setenv("C360_REPORT_DIR", str(tmp / "reports"))
+        mp.setenv("C360_TARGET", "duckdb")
+        from orchestration.run import EXIT_PUBLISHED, outcome_of
+        from orchestration.settings import Settings
+
+        result = run_pipeline()
+        outcome = outcome_of(result)
+        assert outcome.exit_code == EXIT_PUBLISHED, outcome
+        yield Settings.from_env()
+
+
+def close(actual: float | None, wanted: float | None) -> bool:
+    if wanted is None or actual is None:
+        return actual is None and wanted is None
+    return math.isclose(actual, wanted, rel_tol=1e-6, abs_tol=1e-6)
+
+
+def test_identity_map(warehouse) -> None:
+    rows = query(warehouse, "select source_system, source_id, customer_id, match_rule "
+                            "from marts.customer_identity_map")
+    assert sorted(rows) == sorted(X.EXPECTED_IDENTITY)
+
+
+def test_every_customer_once_in_dim_customer_and_customer_360(warehouse) -> None:
+    dim = query(warehouse, "select customer_id from marts.dim_customer")
+    c360 = query(warehouse, "select customer_id from marts.customer_360")
+    assert sorted(r[0] for r in dim) == sorted(X.ALL_CUSTOMERS)
+    assert sorted(r[0] for r in c360) == sorted(X.ALL_CUSTOMERS)
+
+
+def test_call_links(warehouse) -> None:
+    rows = query(warehouse, "select call_id, customer_id, link_rule from marts.fct_calls")
+    assert {r[0]: (r[1], r[2]) for r in rows} == X.EXPECTED_CALL_LINKS
+
+
+def test_survey_links(warehouse) -> None:
+    rows = query(warehouse, "select survey_id, customer_id from marts.fct_surveys")
+    assert dict(rows) == X.EXPECTED_SURVEY_LINKS
+
+
+def test_customer_mrr(warehouse) -> None:
+    months = "', '".join(X.REPORTED_MONTHS)
+    rows = query(warehouse, f"""
+        select customer_id, strftime(month, '%Y-%m-%d'), mrr_usd from marts.fct_customer_mrr_monthly
+        where mrr_usd <> 0 and strftime(month, '%Y-%m-%d') in ('{months}')""")
+    actual = {(c, m): v for c, m, v in rows}
+    assert actual.keys() == X.EXPECTED_MRR.keys()
+    wrong = {k: (actual[k], v) for k, v in X.EXPECTED_MRR.items() if not close(actual[k], v)}
+    assert not wrong
+
+
+def test_every_kpi_every_month_as_computed_by_hand(warehouse) -> None:
+    rows = query(warehouse, "select strftime(month, '%Y-%m-%d'), kpi, value, numerator, denominator "
+                            "from published.cco_kpi_monthly")
+    actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
+    assert actual.keys() == X.EXPECTED_KPIS.keys()
+    wrong = {key: (actual[key], want) for key, want in X.EXPECTED_KPIS.items()
+             if not all(close(a, w) for a, w in zip(actual[key], want))}
+    assert not wrong
+
+
+def test_health_scores_and_reasons(warehouse) -> None:
+    rows = query(warehouse, "select customer_id, strftime(month, '%Y-%m-%d'), health_score, reasons "
+                            "from marts.fct_customer_health_monthly")
+    actual = {(c, m): (s, tuple(sorted(r.split(","))) if r else ()) for c, m, s, r in rows}
+    wrong = {k: (actual.get(k), v) for k, v in X.EXPECTED_HEALTH.items() if actual.get(k) != v}
+    assert not wrong
+
+
+def test_at_risk_customers(warehouse) -> None:
+    rows = query(warehouse, "select customer_id, strftime(month, '%Y-%m-%d'), mrr_usd "
+                            "from marts.fct_customer_health_monthly where is_at_risk")
+    actual = {(c, m): v for c, m, v in rows}
+    assert actual.keys() == X.EXPECTED_AT_RISK.keys()
+    assert all(close(actual[k], v) for k, v in X.EXPECTED_AT_RISK.items())
+
+
+def test_rerun_on_same_landing_publishes_identical_values(warehouse) -> None:
+    before = query(warehouse, "select month, kpi, value, numerator, denominator "
+                              "from published.cco_kpi_monthly order by all")
+    raw_before = query(warehouse, "select count(*) from raw.crm_accounts")
+    result = run_pipeline()
+    from orchestration.run import EXIT_PUBLISHED, outcome_of
+
+    assert outcome_of(result).exit_code == EXIT_PUBLISHED
+    after = query(warehouse, "select month, kpi, value, numerator, denominator "
+                             "from published.cco_kpi_monthly order by all")
+    assert after == before
+    assert query(warehouse, "select count(*) from raw.crm_accounts") == raw_before
