@@ -24,14 +24,14 @@ def duckdb_connection(settings: Settings, read_only: bool = False,
     """Open the DuckDB file, waiting politely while another process holds its lock."""
     for attempt in range(attempts):
         try:
-            con = duckdb.connect(str(settings.warehouse), read_only=read_only,
-                                 config={"TimeZone": "UTC"})
+            con = duckdb.connect(str(settings.warehouse), read_only=read_only)
             break
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise
             time.sleep(min(0.25 * 2 ** attempt, 5))
     try:
+        con.execute("set TimeZone = 'UTC'")
         yield con
     finally:
         con.close()

@@ -55,9 +55,9 @@ def assert_blocked_by(settings: Settings, check: str) -> None:
 
 def test_missing_fx_rate_blocks(published: Settings, landing: Path) -> None:
     # Globex pays in EUR every month: without the August EUR rate its August line cannot convert.
-    [fx_file] = (landing / "finance/fx_rates/2026-08-01").glob("*.csv")
-    fx_file.write_text("\n".join(line for line in fx_file.read_text().splitlines()
-                                 if not line.startswith("2026-08,eur")) + "\n")
+    for fx_file in (landing / "finance/fx_rates").glob("*/*.csv"):
+        fx_file.write_text("\n".join(line for line in fx_file.read_text().splitlines()
+                                     if not line.startswith("2026-08,eur")) + "\n")
     assert_blocked_by(published, "fx_rates_complete")
 
 

@@ -26,7 +26,7 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"ingest_{entity.table}", specs=_specs(entity))
     def _ingest(context: dg.AssetExecutionContext, settings: C360Settings):
         summary = ingest_entity(
-            settings.paths.landing_dir, settings.paths.raw_dir, entity, context.run_id,
+            settings.paths.landing_dir, settings.paths.raw_dir, entity, context.run.run_id,
             log=context.log.debug,
         )
         context.log.info(

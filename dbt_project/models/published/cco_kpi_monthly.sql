@@ -9,9 +9,9 @@ final as (
     select
         cast(month as date) as month,
         cast(kpi as varchar) as kpi,
-        cast(value as double) as value,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
+        cast(value as double precision) as value,
+        cast(numerator as double precision) as numerator,
+        cast(denominator as double precision) as denominator,
         cast('{{ var("run_id", "manual") }}' as varchar) as run_id,
         cast({{ dbt.current_timestamp() }} as timestamp) as published_at
     from candidate

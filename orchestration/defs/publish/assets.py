@@ -31,12 +31,12 @@ from sources.landing import as_of_date
 def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
     paths = settings.paths
     paths.export()
-    _require_gates_passed(paths, context.run_id)
+    _require_gates_passed(paths, context.run.run_id)
     as_of = as_of_date(paths.landing_dir, ENTITIES)
-    dbt_vars = {"run_id": context.run_id, "as_of_date": as_of.isoformat() if as_of else "2999-12-31"}
+    dbt_vars = {"run_id": context.run.run_id, "as_of_date": as_of.isoformat() if as_of else "2999-12-31"}
     yield from run_dbt(context, dbt, ["run", "--vars", json.dumps(dbt_vars)])
     rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
-    record_publication(paths, context.run_id, "published", [], rows, as_of,
+    record_publication(paths, context.run.run_id, "published", [], rows, as_of,
                        f"published {rows} KPI rows")
     context.log.info(f"published {rows} KPI rows (as of {as_of})")
 

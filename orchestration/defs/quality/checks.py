@@ -60,14 +60,14 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
             passed=result.success, metadata=_metadata(result),
             severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
         )
-    record_gate_results(paths, context.run_id, [{
+    record_gate_results(paths, context.run.run_id, [{
         "suite": r.suite.name, "asset": "/".join(r.suite.asset), "blocking": r.suite.blocking,
         "passed": r.success, "rows_validated": r.rows_validated, "summary": r.summary(),
         "failures": [o.__dict__ for o in r.failures],
     } for r in results])
     blocked = [r.suite.name for r in results if r.suite.blocking and not r.success]
     if blocked:
-        record_publication(paths, context.run_id, "blocked", blocked, None,
+        record_publication(paths, context.run.run_id, "blocked", blocked, None,
                            as_of_date(paths.landing_dir, ENTITIES),
                            "; ".join(r.summary() for r in results if r.suite.name in blocked))
 

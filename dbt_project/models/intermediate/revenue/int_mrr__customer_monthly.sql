@@ -1,0 +1,118 @@
+-- MRR(c, M) for every customer and every reported month (a dense grid: health needs every pair,
+-- and M-1 / M-3 are then plain lags): the sum of the USD monthly amounts of the counting lines of
+-- the customer's invoices that cover M. Active when MRR > 0 (beyond rounding noise, see
+-- kpi_mrr_epsilon). MRR of a month before the data is 0. The movement of M against M-1 follows
+-- KPIS.md section 3; in the first reported month every active customer is new.
+with customers as (
+    select customer_id from {{ ref('int_customers__unioned') }}
+),
+
+months as (
+    select month, is_first_reported_month from {{ ref('int_calendar__reported_months') }}
+),
+
+line_months as (
+    select * from {{ ref('int_invoice_lines__spread_monthly') }}
+),
+
+monthly_amounts as (
+    select
+        customer_id,
+        covered_month as month,
+        sum(monthly_amount_usd) as mrr_usd,
+        count(*) as counting_line_count,
+        sum(case when is_missing_fx_rate then 1 else 0 end) as missing_fx_line_count
+    from line_months
+    group by customer_id, covered_month
+),
+
+customer_months as (
+    select
+        customers.customer_id,
+        months.month,
+        months.is_first_reported_month,
+        coalesce(monthly_amounts.mrr_usd, 0) as mrr_usd,
+        coalesce(monthly_amounts.counting_line_count, 0) as counting_line_count,
+        coalesce(monthly_amounts.missing_fx_line_count, 0) as missing_fx_line_count
+    from customers
+    cross join months
+    left join monthly_amounts
+        on customers.customer_id = monthly_amounts.customer_id
+        and months.month = monthly_amounts.month
+),
+
+activity as (
+    select
+        customer_months.*,
+        customer_months.mrr_usd > {{ kpi_mrr_epsilon() }} as is_active
+    from customer_months
+),
+
+history as (
+    select
+        activity.*,
+        coalesce(lag(mrr_usd, 1) over (partition by customer_id order by month), 0)
+            as previous_mrr_usd,
+        coalesce(lag(mrr_usd, 3) over (partition by customer_id order by month), 0)
+            as mrr_3_months_ago_usd,
+        coalesce(lag(is_active, 1) over (partition by customer_id order by month), false)
+            as was_active_previous_month,
+        coalesce(
+            max(case when is_active then 1 else 0 end) over (
+                partition by customer_id
+                order by month
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) = 1 as was_active_before
+    from activity
+),
+
+movements as (
+    select
+        history.*,
+        case
+            when is_active and not was_active_previous_month and was_active_before then 'reactivation'
+            when is_active and not was_active_previous_month then 'new'
+            when not is_active and was_active_previous_month then 'churn'
+            when is_active and mrr_usd - previous_mrr_usd > {{ kpi_mrr_epsilon() }} then 'expansion'
+            when is_active and previous_mrr_usd - mrr_usd > {{ kpi_mrr_epsilon() }} then 'contraction'
+            when is_active then 'flat'
+        end as mrr_movement
+    from history
+),
+
+final as (
+    select
+        -- keys
+        customer_id,
+        month,
+        -- amounts: MRR(c, M), MRR(c, M-1), MRR(c, M-3)
+        mrr_usd,
+        previous_mrr_usd,
+        mrr_3_months_ago_usd,
+        -- movement amounts (each sums to its monthly KPI)
+        case when mrr_movement = 'new' then mrr_usd else 0 end as new_mrr_usd,
+        case when mrr_movement = 'reactivation' then mrr_usd else 0 end as reactivation_mrr_usd,
+        case
+            when is_active and was_active_previous_month then greatest(0, mrr_usd - previous_mrr_usd)
+            else 0
+        end as expansion_mrr_usd,
+        case
+            when is_active and was_active_previous_month then greatest(0, previous_mrr_usd - mrr_usd)
+            else 0
+        end as contraction_mrr_usd,
+        case when mrr_movement = 'churn' then previous_mrr_usd else 0 end as churned_mrr_usd,
+        -- attributes
+        mrr_movement,
+        counting_line_count,
+        missing_fx_line_count,
+        -- flags
+        is_active,
+        was_active_previous_month,
+        was_active_before,
+        is_first_reported_month
+    from movements
+)
+
+select * from final

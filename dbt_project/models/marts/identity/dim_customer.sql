@@ -1,0 +1,70 @@
+-- One row per customer: what anchors it (a CRM account, or a billing customer of its own), the
+-- account's attributes, and how it is billed.
+with customers as (
+    select * from {{ ref('int_customers__unioned') }}
+),
+
+accounts as (
+    select * from {{ ref('int_accounts__filtered') }}
+),
+
+billing_customers as (
+    select * from {{ ref('int_billing_customers__linked') }}
+),
+
+invoices as (
+    select billing_customer_id, status, created_at from {{ ref('stg_billing__invoices') }}
+),
+
+billing_counts as (
+    select customer_id, count(*) as billing_customer_count
+    from billing_customers
+    group by customer_id
+),
+
+billed as (
+    select
+        billing_customers.customer_id,
+        min(invoices.created_at) as first_billed_at,
+        max(invoices.created_at) as last_billed_at
+    from invoices
+    inner join billing_customers
+        on invoices.billing_customer_id = billing_customers.billing_customer_id
+    where invoices.status in ('open', 'paid')
+    group by billing_customers.customer_id
+),
+
+final as (
+    select
+        -- ids
+        cast(customers.customer_id as varchar) as customer_id,
+        cast(customers.anchor_type as varchar) as anchor_type,
+        cast(accounts.account_id as varchar) as account_id,
+        cast(accounts.account_id15 as varchar) as account_id15,
+        cast(anchor_billing.billing_customer_id as varchar) as anchor_billing_customer_id,
+        cast(anchor_billing.billing_status as varchar) as anchor_billing_status,
+        -- attributes
+        cast(coalesce(accounts.account_name, anchor_billing.customer_name) as varchar)
+            as customer_name,
+        cast(accounts.account_type as varchar) as account_type,
+        cast(accounts.industry as varchar) as industry,
+        cast(accounts.billing_country as varchar) as billing_country,
+        -- billing
+        cast(coalesce(billing_counts.billing_customer_count, 0) as bigint) as billing_customer_count,
+        -- dates
+        cast(accounts.created_at as timestamp) as account_created_at,
+        cast(billed.first_billed_at as timestamp) as first_billed_at,
+        cast(billed.last_billed_at as timestamp) as last_billed_at
+    from customers
+    left join accounts
+        on customers.customer_id = accounts.customer_id
+    left join billing_customers as anchor_billing
+        on customers.anchor_type = 'billing_only'
+        and customers.anchor_id = anchor_billing.billing_customer_id
+    left join billing_counts
+        on customers.customer_id = billing_counts.customer_id
+    left join billed
+        on customers.customer_id = billed.customer_id
+)
+
+select * from final
