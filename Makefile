@@ -1,6 +1,6 @@
 # Two commands set up everything on a fresh machine with Python 3.11+ and make:
-#   make run    install, generate demo data if the landing directory is empty, run the pipeline,
-#               write the CCO report
+#   make run    install, generate demo data if the landing directory is empty, run the pipeline
+#               (which writes the CCO report and prints its path)
 #   make test   install, run the test suite
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -32,7 +32,6 @@ run: install
 		$(C360) generate --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --out $(LANDING); \
 	fi
 	$(C360) run
-	$(C360) report
 
 test: install
 	$(VENV)/bin/python -m pytest -q

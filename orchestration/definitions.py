@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import dbt, ingestion, schedules
+from orchestration.defs import dbt, ingestion, report, schedules
 from orchestration.defs.publish import assets as publish
 from orchestration.defs.quality import checks as quality
 from orchestration.defs.resources import C360Settings
@@ -25,6 +25,7 @@ defs = dg.Definitions.merge(
     dbt.defs,
     quality.defs,
     publish.defs,
+    report.defs,
     schedules.defs,
     dg.Definitions(jobs=[pipeline_job, audit_and_publish_job], resources={"settings": C360Settings()}),
 )

@@ -50,7 +50,11 @@ def outcome_of(result: dg.ExecuteInProcessResult) -> Outcome:
         summary = check.metadata.get("summary")
         detail = summary.value if summary is not None else "dbt test failed"
         failed_checks.append(f"{check.asset_key.to_user_string()}:{check.check_name} — {detail}")
-    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+    # A failed blocking check fails its own step by design (that is what stops the steps after
+    # it): such a step is a gate that held publication back, not a crash.
+    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure
+                    and e.step_failure_data.error is not None
+                    and e.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"]
     if published and not failed_steps:
         code = EXIT_PUBLISHED
     elif failed_checks and not failed_steps:
@@ -95,6 +99,7 @@ def run_pipeline(settings: Settings) -> int:
             _record_unlogged(settings, result, outcome)
         except Exception as exc:  # the warehouse itself may be what failed
             print(f"(could not record the outcome in audit.publication_log: {exc})")
+    report = _refresh_report(settings, outcome)
     if outcome.exit_code == EXIT_BLOCKED:
         print(f"\nBLOCKED after {elapsed:.0f}s: the KPIs were NOT published; the last published "
               f"KPIs stay in place. Failed check(s):")
@@ -105,7 +110,23 @@ def run_pipeline(settings: Settings) -> int:
               f"failed; see the log above (run id {result.run_id}). Nothing was published.")
     else:
         print(f"\nPUBLISHED in {elapsed:.0f}s (run id {result.run_id}); warehouse {settings.warehouse}")
+    if report is not None:
+        print(f"CCO report: {report}")
     return outcome.exit_code
+
+
+def _refresh_report(settings: Settings, outcome: Outcome):
+    """The report asset runs only after a publication; when the gates held the KPIs back, the
+    scorecard is re-rendered here so that its banner says so (its numbers stay the last good ones)."""
+    from orchestration.report import report_path, write_report
+
+    if outcome.published:
+        return report_path(settings)
+    try:
+        return write_report(settings)
+    except Exception as exc:
+        print(f"(could not render the CCO report: {exc})")
+        return None
 
 
 def _summarise(result: dg.ExecuteInProcessResult) -> None:

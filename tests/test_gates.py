@@ -119,5 +119,5 @@ def test_clean_run_publishes_again(published: Settings) -> None:
     assert outcome.exit_code == EXIT_PUBLISHED, outcome
     assert query(published, "select max(published_at) from published.cco_kpi_monthly") > before
     gates = query(published, """select suite, passed from audit.gate_results
-        where run_id = (select run_id from audit.publication_log order by attempted_at desc limit 1)""")
+        where blocking and run_id = (select run_id from audit.publication_log order by attempted_at desc limit 1)""")
     assert gates and all(passed for _, passed in gates), gates

@@ -15,6 +15,7 @@ from orchestration.defs.dbt import (
 )
 from orchestration.defs.quality.checks import SUITES
 from orchestration.defs.resources import C360Settings
+from orchestration.serving import refresh_serving_copy
 from orchestration.warehouse import query_frame
 from sources import ENTITIES
 from sources.landing import as_of_date
@@ -39,6 +40,9 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
     record_publication(paths, context.run.run_id, "published", [], rows, as_of,
                        f"published {rows} KPI rows")
     context.log.info(f"published {rows} KPI rows (as of {as_of})")
+    if paths.target == "duckdb":
+        serving = refresh_serving_copy(paths)
+        context.log.info(f"BI serving copy refreshed: {serving}")
 
 
 defs = dg.Definitions(assets=[publish_kpis])

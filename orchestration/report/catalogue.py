@@ -1,0 +1,197 @@
+"""What the scorecard knows about each KPI and reason code: wording, grouping, formatting.
+
+KPI names and definitions are KPIS.md's; this module only decides how a CCO reads them: the
+label, the group, how a value and a month-over-month change are written, and whether a rise is
+good news (churn up is bad, MRR up is good, calls offered up is neither).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+MINUS = "\u2212"  # a typographic minus: "−$1,234", "−12"
+
+# Survey KPIs resting on fewer responses than this are shown greyed, as "too few responses".
+MIN_RESPONSES = 30
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    label: str
+    group: str
+    kind: str  # money | count | rate | nps | seconds | score
+    higher_is_better: bool | None  # None: neither direction is good or bad in itself
+    hint: str
+    survey: bool = False  # rests on survey responses: show n, an interval, the small-n caveat
+
+
+GROUPS = ["Retention", "Revenue", "Service", "Experience"]
+
+KPIS: list[Kpi] = [
+    # Retention
+    Kpi("active_customers", "Active customers", "Retention", "count", True,
+        "customers with MRR this month"),
+    Kpi("new_customers", "New customers", "Retention", "count", True,
+        "active for the first time"),
+    Kpi("reactivated_customers", "Reactivated customers", "Retention", "count", True,
+        "back after a month or more without MRR"),
+    Kpi("churned_customers", "Churned customers", "Retention", "count", False,
+        "active last month, not this month"),
+    Kpi("logo_churn_rate", "Logo churn rate", "Retention", "rate", False,
+        "churned ÷ active last month"),
+    Kpi("nrr", "Net revenue retention", "Retention", "rate", True,
+        "this month's MRR of last month's customers ÷ their MRR last month"),
+    Kpi("grr", "Gross revenue retention", "Retention", "rate", True,
+        "as NRR, counting no expansion"),
+    Kpi("at_risk_customers", "Customers at risk", "Retention", "count", False,
+        "active, health score below 50"),
+    Kpi("revenue_at_risk_usd", "MRR at risk", "Retention", "money", False,
+        "MRR of the customers at risk"),
+    # Revenue
+    Kpi("mrr_usd", "MRR", "Revenue", "money", True, "monthly recurring revenue, USD"),
+    Kpi("arr_usd", "ARR", "Revenue", "money", True, "12 × MRR"),
+    Kpi("arpa_usd", "ARPA", "Revenue", "money", True, "MRR per active customer"),
+    Kpi("new_mrr_usd", "New MRR", "Revenue", "money", True, "MRR of new customers"),
+    Kpi("reactivation_mrr_usd", "Reactivation MRR", "Revenue", "money", True,
+        "MRR of reactivated customers"),
+    Kpi("expansion_mrr_usd", "Expansion MRR", "Revenue", "money", True,
+        "growth of continuing customers"),
+    Kpi("contraction_mrr_usd", "Contraction MRR", "Revenue", "money", False,
+        "shrinkage of continuing customers"),
+    Kpi("churned_mrr_usd", "Churned MRR", "Revenue", "money", False,
+        "last month's MRR of churned customers"),
+    # Service
+    Kpi("calls_offered", "Calls offered", "Service", "count", None,
+        "inbound calls, less short abandons"),
+    Kpi("calls_answered", "Calls answered", "Service", "count", None, "inbound calls answered"),
+    Kpi("abandonment_rate", "Abandonment rate", "Service", "rate", False,
+        "offered calls not answered"),
+    Kpi("service_level_20s", "Service level (20 s)", "Service", "rate", True,
+        "offered calls answered within 20 s"),
+    Kpi("asa_seconds", "Average speed of answer", "Service", "seconds", False,
+        "mean wait of answered calls"),
+    Kpi("aht_seconds", "Average handle time", "Service", "seconds", None,
+        "talk + wrap-up per answered call"),
+    Kpi("fcr_rate", "First-contact resolution", "Service", "rate", True,
+        "resolved, no call back within 7 days"),
+    # Experience
+    Kpi("csat", "CSAT", "Experience", "rate", True, "share of ratings 4 or 5 (of 5)",
+        survey=True),
+    Kpi("nps", "NPS", "Experience", "nps", True, "% promoters − % detractors", survey=True),
+    Kpi("ces", "Customer effort", "Experience", "score", False,
+        "mean effort, 1–7, lower is easier", survey=True),
+]
+
+BY_NAME = {k.name: k for k in KPIS}
+
+
+def kpi_spec(name: str) -> Kpi:
+    """The catalogue entry, or a plain one for a KPI the scorecard does not know yet."""
+    if name in BY_NAME:
+        return BY_NAME[name]
+    kind = "money" if name.endswith("_usd") else "rate" if name.endswith("_rate") else "count"
+    return Kpi(name, name.replace("_", " ").capitalize(), "Other", kind, None, "")
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    label: str  # what the chip in the at-risk list says
+    explanation: str  # the rule, in words
+    points: int  # what it takes off the health score
+
+
+REASONS: dict[str, Reason] = {r.code: r for r in [
+    Reason("overdue_invoice", "Invoice overdue",
+           "an open invoice is past its due date", 30),
+    Reason("poor_experience", "Unhappy in surveys",
+           "average CSAT below 3.5, or an NPS of 0–6, in the last 90 days", 20),
+    Reason("contracting", "Spending less",
+           "MRR below its level three months earlier", 20),
+    Reason("frequent_calls", "Calling often",
+           "3 or more inbound calls in the last 30 days", 15),
+    Reason("escalation", "Escalated call",
+           "a call escalated in the last 30 days", 15),
+]}
+
+
+def reasons_of(codes: str | None) -> list[Reason]:
+    """The reasons behind a score, heaviest first; unknown codes are shown as they are."""
+    found = []
+    for code in (c.strip() for c in (codes or "").split(",")):
+        if code:
+            found.append(REASONS.get(code) or Reason(code, code.replace("_", " "), code, 0))
+    return sorted(found, key=lambda r: (-r.points, r.label))
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+def round_half_away(x: float, digits: int = 0) -> float:
+    """Round half away from zero (Python's round() rounds half to even)."""
+    factor = 10 ** digits
+    return math.copysign(math.floor(abs(x) * factor + 0.5) / factor, x)
+
+
+def _signed(text: str, negative: bool, sign: bool) -> str:
+    if negative:
+        return MINUS + text
+    return ("+" + text) if sign else text
+
+
+def _number(x: float, kind: str) -> tuple[str, bool]:
+    """Magnitude text and sign of x at the precision its kind is shown with."""
+    if kind == "rate":
+        r = round_half_away(x * 100, 1)
+        return f"{abs(r):,.1f}", r < 0
+    if kind == "score":
+        r = round_half_away(x, 2)
+        return f"{abs(r):,.2f}", r < 0
+    r = round_half_away(x, 0)  # money, count, nps, seconds: whole numbers
+    return f"{abs(r):,.0f}", r < 0
+
+
+def format_value(x: float | None, kind: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    text, negative = _number(x, kind)
+    if kind == "money":
+        return _signed("$" + text, negative, False)
+    if kind == "rate":
+        return _signed(text + "%", negative, False)
+    if kind == "seconds":
+        return _signed(text + "s", negative, False)
+    return _signed(text, negative, False)
+
+
+def format_delta(d: float, kind: str) -> str:
+    """A month-over-month change: +$1,234, −0.4 pp, +3, +12s."""
+    text, negative = _number(d, kind)
+    if kind == "money":
+        text = "$" + text
+    elif kind == "rate":
+        text += " pp"
+    elif kind == "seconds":
+        text += "s"
+    return _signed(text, negative, True)
+
+
+def is_zero_at_display(d: float, kind: str) -> bool:
+    text, _ = _number(d, kind)
+    return not any(ch in "123456789" for ch in text)
+
+
+def format_money_short(x: float) -> str:
+    """$1.2M, $345K, $980: for chart labels."""
+    negative, x = x < 0, abs(x)
+    if x >= 1e6:
+        text = f"${x / 1e6:,.2f}M"
+    elif x >= 1e4:
+        text = f"${x / 1e3:,.0f}K"
+    elif x >= 1e3:
+        text = f"${x / 1e3:,.1f}K"
+    else:
+        text = f"${x:,.0f}"
+    return (MINUS + text) if negative else text
