@@ -7,7 +7,6 @@ from orchestration.defs.publish import assets as publish
 from orchestration.defs.quality import checks as quality
 from orchestration.defs.resources import C360Settings
 
-
 pipeline_job = dg.define_asset_job(
     schedules.PIPELINE_JOB, selection=dg.AssetSelection.all(),
     description="Ingest every source, build the warehouse, run the quality gates, publish.")

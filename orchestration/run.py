@@ -30,7 +30,7 @@ def execute(instance: dg.DagsterInstance, log_level: str = "INFO",
     """One in-process run of a job (by default the whole pipeline), settings from the environment."""
     from orchestration.definitions import defs  # imported here: loading parses dbt if needed
 
-    return defs.get_job_def(job).execute_in_process(
+    return defs.resolve_job_def(job).execute_in_process(
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
@@ -75,7 +75,7 @@ def _record_unlogged(settings: Settings, result: dg.ExecuteInProcessResult, outc
     try:
         logged = query_frame(settings, "select count(*) as n from audit.publication_log "
                                        f"where run_id = '{result.run_id}'")["n"][0]
-    except Exception:
+    except Exception:  # noqa: BLE001
         logged = 0
     if not logged:
         record_publication(
@@ -97,7 +97,7 @@ def run_pipeline(settings: Settings) -> int:
     if outcome.exit_code != EXIT_PUBLISHED:
         try:
             _record_unlogged(settings, result, outcome)
-        except Exception as exc:  # the warehouse itself may be what failed
+        except Exception as exc:  # noqa: BLE001 - the warehouse itself may be what failed
             print(f"(could not record the outcome in audit.publication_log: {exc})")
     report = _refresh_report(settings, outcome)
     if outcome.exit_code == EXIT_BLOCKED:
@@ -124,7 +124,7 @@ def _refresh_report(settings: Settings, outcome: Outcome):
         return report_path(settings)
     try:
         return write_report(settings)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         print(f"(could not render the CCO report: {exc})")
         return None
 

@@ -293,7 +293,7 @@ def _unknown_keys(con, entity: Entity, batch: pa.Table) -> set[str]:
     known = {f.json_path.split(".")[1] for f in entity.fields}
     con.register("keys_batch", batch)
     try:
-        rows = con.sql(f"""
+        rows = con.sql("""
             select distinct unnest(json_keys(raw::json)) as k from keys_batch
             where json_valid(raw) and json_type(raw) = 'OBJECT'
         """).fetchall()

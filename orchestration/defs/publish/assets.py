@@ -11,7 +11,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.audit import record_publication
 from orchestration.defs.dbt import (
-    PUBLISH_SELECTION, WAREHOUSE_POOL, LayeredTranslator, dbt_project, run_dbt,
+    PUBLISH_SELECTION,
+    WAREHOUSE_POOL,
+    LayeredTranslator,
+    dbt_project,
+    run_dbt,
 )
 from orchestration.defs.quality.checks import SUITES
 from orchestration.defs.resources import C360Settings
@@ -59,7 +63,7 @@ def _require_gates_passed(paths, run_id: str) -> None:
         rows = query_frame(paths, "select suite, passed from audit.gate_results "
                                   f"where run_id = '{run_id}' and blocking")
         ran = dict(zip(rows["suite"], rows["passed"]))
-    except Exception:
+    except Exception:  # noqa: BLE001
         ran = {}
     missing = sorted(blocking - ran.keys())
     failed = sorted(name for name, passed in ran.items() if not passed)

@@ -50,7 +50,7 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
         try:
             frame = query_frame(paths, suite.query)
             result = validator.validate(suite, frame)
-        except Exception as exc:  # a suite that cannot run fails closed, with the reason
+        except Exception as exc:  # noqa: BLE001 - a suite that cannot run fails closed, with the reason
             result = SuiteResult(suite, False, 0, [], error=f"{type(exc).__name__}: {exc}")
         results.append(result)
         log = context.log.info if result.success else context.log.error
