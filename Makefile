@@ -40,7 +40,8 @@ bench: install
 	$(VENV)/bin/python -m bench
 
 lint: install
-	$(VENV)/bin/ruff check orchestration sources tests
+	$(VENV)/bin/ruff check orchestration sources tests bench
+	$(VENV)/bin/ruff format --check orchestration sources tests bench
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

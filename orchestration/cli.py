@@ -60,8 +60,18 @@ def cmd_dev(args: argparse.Namespace) -> int:
     dagster_home()
     os.execvp(
         sys.executable,
-        [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
-         "--host", "127.0.0.1", "--port", str(args.port)],
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-m",
+            "orchestration.definitions",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+        ],
     )
 
 

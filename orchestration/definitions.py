@@ -8,8 +8,10 @@ from orchestration.defs.quality import checks as quality
 from orchestration.defs.resources import C360Settings
 
 pipeline_job = dg.define_asset_job(
-    schedules.PIPELINE_JOB, selection=dg.AssetSelection.all(),
-    description="Ingest every source, build the warehouse, run the quality gates, publish.")
+    schedules.PIPELINE_JOB,
+    selection=dg.AssetSelection.all(),
+    description="Ingest every source, build the warehouse, run the quality gates, publish.",
+)
 
 # Re-audit the current KPI candidate and publish it if the gates pass, without rebuilding: e.g.
 # after a reviewed change of a threshold in expectations/.
@@ -17,7 +19,8 @@ audit_and_publish_job = dg.define_asset_job(
     "audit_and_publish",
     selection=dg.AssetSelection.checks_for_assets(dg.AssetKey(["marts", "kpi_monthly"]))
     | dg.AssetSelection.assets(dg.AssetKey(["published", "cco_kpi_monthly"])),
-    description="Run the quality gates on the current KPI candidate; publish it if they pass.")
+    description="Run the quality gates on the current KPI candidate; publish it if they pass.",
+)
 
 defs = dg.Definitions.merge(
     ingestion.defs,
@@ -26,5 +29,7 @@ defs = dg.Definitions.merge(
     publish.defs,
     report.defs,
     schedules.defs,
-    dg.Definitions(jobs=[pipeline_job, audit_and_publish_job], resources={"settings": C360Settings()}),
+    dg.Definitions(
+        jobs=[pipeline_job, audit_and_publish_job], resources={"settings": C360Settings()}
+    ),
 )

@@ -25,8 +25,9 @@ class Outcome:
     failed_steps: list[str]
 
 
-def execute(instance: dg.DagsterInstance, log_level: str = "INFO",
-            job: str = "c360_pipeline") -> dg.ExecuteInProcessResult:
+def execute(
+    instance: dg.DagsterInstance, log_level: str = "INFO", job: str = "c360_pipeline"
+) -> dg.ExecuteInProcessResult:
     """One in-process run of a job (by default the whole pipeline), settings from the environment."""
     from orchestration.definitions import defs  # imported here: loading parses dbt if needed
 
@@ -38,8 +39,10 @@ def execute(instance: dg.DagsterInstance, log_level: str = "INFO",
 
 
 def outcome_of(result: dg.ExecuteInProcessResult) -> Outcome:
-    published = any(e.materialization.asset_key == PUBLISHED_KEY
-                    for e in result.get_asset_materialization_events())
+    published = any(
+        e.materialization.asset_key == PUBLISHED_KEY
+        for e in result.get_asset_materialization_events()
+    )
     failed_checks = []
     for event in result.all_events:
         if event.event_type_value != "ASSET_CHECK_EVALUATION":
@@ -52,9 +55,13 @@ def outcome_of(result: dg.ExecuteInProcessResult) -> Outcome:
         failed_checks.append(f"{check.asset_key.to_user_string()}:{check.check_name} — {detail}")
     # A failed blocking check fails its own step by design (that is what stops the steps after
     # it): such a step is a gate that held publication back, not a crash.
-    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure
-                    and e.step_failure_data.error is not None
-                    and e.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"]
+    failed_steps = [
+        e.step_key
+        for e in result.all_events
+        if e.is_step_failure
+        and e.step_failure_data.error is not None
+        and e.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"
+    ]
     if published and not failed_steps:
         code = EXIT_PUBLISHED
     elif failed_checks and not failed_steps:
@@ -64,7 +71,9 @@ def outcome_of(result: dg.ExecuteInProcessResult) -> Outcome:
     return Outcome(code, published, failed_checks, failed_steps)
 
 
-def _record_unlogged(settings: Settings, result: dg.ExecuteInProcessResult, outcome: Outcome) -> None:
+def _record_unlogged(
+    settings: Settings, result: dg.ExecuteInProcessResult, outcome: Outcome
+) -> None:
     """The gates step logs its own blocks; a run stopped earlier (a failed dbt test or step) is
     logged here, so the scorecard can say why nothing new was published."""
     from orchestration.audit import record_publication
@@ -73,16 +82,22 @@ def _record_unlogged(settings: Settings, result: dg.ExecuteInProcessResult, outc
     from sources.landing import as_of_date
 
     try:
-        logged = query_frame(settings, "select count(*) as n from audit.publication_log "
-                                       f"where run_id = '{result.run_id}'")["n"][0]
+        logged = query_frame(
+            settings,
+            f"select count(*) as n from audit.publication_log where run_id = '{result.run_id}'",
+        )["n"][0]
     except Exception:  # noqa: BLE001
         logged = 0
     if not logged:
         record_publication(
-            settings, result.run_id, "blocked" if outcome.exit_code == EXIT_BLOCKED else "failed",
-            [c.split(" — ")[0] for c in outcome.failed_checks], None,
+            settings,
+            result.run_id,
+            "blocked" if outcome.exit_code == EXIT_BLOCKED else "failed",
+            [c.split(" — ")[0] for c in outcome.failed_checks],
+            None,
             as_of_date(settings.landing_dir, ENTITIES),
-            "; ".join(outcome.failed_checks or outcome.failed_steps)[:4000])
+            "; ".join(outcome.failed_checks or outcome.failed_steps)[:4000],
+        )
 
 
 def run_pipeline(settings: Settings) -> int:
@@ -101,15 +116,21 @@ def run_pipeline(settings: Settings) -> int:
             print(f"(could not record the outcome in audit.publication_log: {exc})")
     report = _refresh_report(settings, outcome)
     if outcome.exit_code == EXIT_BLOCKED:
-        print(f"\nBLOCKED after {elapsed:.0f}s: the KPIs were NOT published; the last published "
-              f"KPIs stay in place. Failed check(s):")
+        print(
+            f"\nBLOCKED after {elapsed:.0f}s: the KPIs were NOT published; the last published "
+            f"KPIs stay in place. Failed check(s):"
+        )
         for check in outcome.failed_checks:
             print(f"  - {check}")
     elif outcome.exit_code == EXIT_FAILED:
-        print(f"\nFAILED after {elapsed:.0f}s: step(s) {', '.join(outcome.failed_steps) or '?'} "
-              f"failed; see the log above (run id {result.run_id}). Nothing was published.")
+        print(
+            f"\nFAILED after {elapsed:.0f}s: step(s) {', '.join(outcome.failed_steps) or '?'} "
+            f"failed; see the log above (run id {result.run_id}). Nothing was published."
+        )
     else:
-        print(f"\nPUBLISHED in {elapsed:.0f}s (run id {result.run_id}); warehouse {settings.warehouse}")
+        print(
+            f"\nPUBLISHED in {elapsed:.0f}s (run id {result.run_id}); warehouse {settings.warehouse}"
+        )
     if report is not None:
         print(f"CCO report: {report}")
     return outcome.exit_code
@@ -136,14 +157,21 @@ def _summarise(result: dg.ExecuteInProcessResult) -> None:
         mat = event.materialization
         md = mat.metadata
         if mat.asset_key.path[0] == "raw" and "records_loaded" in md:
-            print(f"  ingested {mat.asset_key.path[-1]:<24} {md['records_loaded'].value:>10,} loaded"
-                  f"  {md['records_rejected'].value:>7,} rejected  ({md['files_ingested'].value} new "
-                  f"file(s), {md['files_unchanged'].value} unchanged)")
+            print(
+                f"  ingested {mat.asset_key.path[-1]:<24} {md['records_loaded'].value:>10,} loaded"
+                f"  {md['records_rejected'].value:>7,} rejected  ({md['files_ingested'].value} new "
+                f"file(s), {md['files_unchanged'].value} unchanged)"
+            )
     models = [e for e in materialized if e.materialization.asset_key.path[0] != "raw"]
-    checks = [e.asset_check_evaluation_data for e in result.all_events
-              if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    checks = [
+        e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     failed = [c for c in checks if not c.passed]
-    print(f"  built {len(models)} warehouse model(s); {len(checks)} check(s) ran, {len(failed)} failed")
+    print(
+        f"  built {len(models)} warehouse model(s); {len(checks)} check(s) ran, {len(failed)} failed"
+    )
     for check in failed:
         level = "blocking" if check.severity == dg.AssetCheckSeverity.ERROR else "warning"
         print(f"    {level}: {check.asset_key.to_user_string()}:{check.check_name}")

@@ -47,7 +47,7 @@ def _attach_read_only(con: duckdb.DuckDBPyConnection, warehouse: Path, attempts:
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise
-            time.sleep(min(0.25 * 2 ** attempt, 5))
+            time.sleep(min(0.25 * 2**attempt, 5))
 
 
 def _copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
@@ -60,7 +60,9 @@ def _copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
             "union all "
             "select schema_name, view_name from duckdb_views() where database_name = 'src' "
             "and schema_name in (select unnest(?)) and not internal "
-            "order by 1, 2", [list(SERVED_SCHEMAS), list(SERVED_SCHEMAS)]).fetchall()
+            "order by 1, 2",
+            [list(SERVED_SCHEMAS), list(SERVED_SCHEMAS)],
+        ).fetchall()
         # one transaction: the copy appears whole or not at all (and while src is attached no
         # writer can open the warehouse, so every table comes from the same state)
         con.execute("begin transaction")
@@ -71,15 +73,26 @@ def _copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
             target = f"{_quote(schema)}.{_quote(table)}"
             con.execute(f"create table {target} as select * from src.{target}")
             copied.append(f"{schema}.{table}")
-        published = con.execute(
-            "select max(published_at), arg_max(run_id, published_at) from published.cco_kpi_monthly"
-        ).fetchone() if "published.cco_kpi_monthly" in copied else (None, None)
-        con.execute("""create table main.serving_refresh as select
+        published = (
+            con.execute(
+                "select max(published_at), arg_max(run_id, published_at) from published.cco_kpi_monthly"
+            ).fetchone()
+            if "published.cco_kpi_monthly" in copied
+            else (None, None)
+        )
+        con.execute(
+            """create table main.serving_refresh as select
             ?::timestamp as refreshed_at, ?::varchar as source_warehouse,
             ?::timestamp as published_at, ?::varchar as published_run_id,
             ?::varchar[] as tables_copied""",
-                    [dt.datetime.now(dt.UTC).replace(tzinfo=None), str(warehouse),
-                     published[0], published[1], copied])
+            [
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                str(warehouse),
+                published[0],
+                published[1],
+                copied,
+            ],
+        )
         con.execute("commit")
     finally:
         con.execute("detach src")
@@ -89,8 +102,10 @@ def _copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
 def refresh_serving_copy(settings: Settings) -> Path:
     """Rebuild the serving copy from the warehouse and swap it in atomically; returns its path."""
     if settings.target != "duckdb":
-        raise ValueError(f"the serving copy is built from the DuckDB warehouse; with target "
-                         f"{settings.target!r}, BI tools read the published schema directly")
+        raise ValueError(
+            f"the serving copy is built from the DuckDB warehouse; with target "
+            f"{settings.target!r}, BI tools read the published schema directly"
+        )
     warehouse = Path(settings.warehouse)
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run the pipeline first")

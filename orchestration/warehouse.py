@@ -19,8 +19,9 @@ from orchestration.settings import Settings
 
 
 @contextmanager
-def duckdb_connection(settings: Settings, read_only: bool = False,
-                      attempts: int = 20) -> Iterator[duckdb.DuckDBPyConnection]:
+def duckdb_connection(
+    settings: Settings, read_only: bool = False, attempts: int = 20
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the DuckDB file, waiting politely while another process holds its lock."""
     for attempt in range(attempts):
         try:
@@ -29,7 +30,7 @@ def duckdb_connection(settings: Settings, read_only: bool = False,
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise
-            time.sleep(min(0.25 * 2 ** attempt, 5))
+            time.sleep(min(0.25 * 2**attempt, 5))
     try:
         con.execute("set TimeZone = 'UTC'")
         yield con

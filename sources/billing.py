@@ -23,8 +23,12 @@ CUSTOMERS = Entity(
         Field("currency", "string"),
         Field("delinquent", "boolean"),
         Field("metadata", "object"),
-        Field("crm_account_id", "string", path="$.metadata.crm_account_id",
-              column="metadata_crm_account_id"),
+        Field(
+            "crm_account_id",
+            "string",
+            path="$.metadata.crm_account_id",
+            column="metadata_crm_account_id",
+        ),
         Field("deleted", "boolean"),
     ),
     # A deleted customer may arrive as the stub {"id": ..., "object": "customer", "deleted": true}.

@@ -32,6 +32,10 @@ def to_e164(raw: str | None) -> str | None:
 
 def e164_column(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     """Normalise a column, parsing each distinct value once (repeat callers, shared numbers)."""
-    encoded = values.dictionary_encode() if isinstance(values, pa.Array) else values.combine_chunks().dictionary_encode()
+    encoded = (
+        values.dictionary_encode()
+        if isinstance(values, pa.Array)
+        else values.combine_chunks().dictionary_encode()
+    )
     mapped = pa.array([to_e164(v) for v in encoded.dictionary.to_pylist()], pa.string())
     return mapped.take(encoded.indices)

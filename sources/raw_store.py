@@ -51,36 +51,43 @@ LINEAGE = [
     pa.field("_ingested_at", pa.timestamp("us")),
 ]
 
-REJECTS_SCHEMA = pa.schema([
-    pa.field("entity", pa.string()),
-    pa.field("source_file", pa.string()),
-    pa.field("source_line", pa.int64()),  # null when the whole file was rejected
-    pa.field("delivery_date", pa.date32()),
-    pa.field("reason", pa.string()),
-    pa.field("raw_record", pa.string()),
-    pa.field("records", pa.int64()),  # how many records this reject stands for
-    pa.field("ingested_at", pa.timestamp("us")),
-])
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("entity", pa.string()),
+        pa.field("source_file", pa.string()),
+        pa.field("source_line", pa.int64()),  # null when the whole file was rejected
+        pa.field("delivery_date", pa.date32()),
+        pa.field("reason", pa.string()),
+        pa.field("raw_record", pa.string()),
+        pa.field("records", pa.int64()),  # how many records this reject stands for
+        pa.field("ingested_at", pa.timestamp("us")),
+    ]
+)
 
-MANIFEST_SCHEMA = pa.schema([
-    pa.field("entity", pa.string()),
-    pa.field("source_file", pa.string()),
-    pa.field("delivery_date", pa.date32()),
-    pa.field("size_bytes", pa.int64()),
-    pa.field("mtime_ns", pa.int64()),
-    pa.field("sha256", pa.string()),
-    pa.field("records_read", pa.int64()),
-    pa.field("records_loaded", pa.int64()),
-    pa.field("records_rejected", pa.int64()),
-    pa.field("file_rejected_reason", pa.string()),
-    pa.field("unknown_fields", pa.string()),
-    pa.field("ingested_at", pa.timestamp("us")),
-    pa.field("run_id", pa.string()),
-])
+MANIFEST_SCHEMA = pa.schema(
+    [
+        pa.field("entity", pa.string()),
+        pa.field("source_file", pa.string()),
+        pa.field("delivery_date", pa.date32()),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("mtime_ns", pa.int64()),
+        pa.field("sha256", pa.string()),
+        pa.field("records_read", pa.int64()),
+        pa.field("records_loaded", pa.int64()),
+        pa.field("records_rejected", pa.int64()),
+        pa.field("file_rejected_reason", pa.string()),
+        pa.field("unknown_fields", pa.string()),
+        pa.field("ingested_at", pa.timestamp("us")),
+        pa.field("run_id", pa.string()),
+    ]
+)
 
 
-def _schema(fields: tuple[Field, ...], phone_columns: tuple[str, ...] = (),
-            leading: list[pa.Field] | None = None) -> pa.Schema:
+def _schema(
+    fields: tuple[Field, ...],
+    phone_columns: tuple[str, ...] = (),
+    leading: list[pa.Field] | None = None,
+) -> pa.Schema:
     cols = list(leading or [])
     cols += [pa.field(f.raw_column, _ARROW_TYPES[f.type]) for f in fields]
     cols += [pa.field(f"{c}_e164", pa.string()) for c in phone_columns]
@@ -153,8 +160,10 @@ class RawStore:
 
     def ensure_layout(self, entity: Entity) -> None:
         """Empty `_schema.parquet` files keep every glob readable before any data arrives."""
-        targets = [(self.table_dir(entity.table), table_schema(entity)),
-                   (self.rejects_dir(entity.table), REJECTS_SCHEMA)]
+        targets = [
+            (self.table_dir(entity.table), table_schema(entity)),
+            (self.rejects_dir(entity.table), REJECTS_SCHEMA),
+        ]
         if entity is INVOICES:
             targets.append((self.table_dir(INVOICE_LINES_TABLE), INVOICE_LINES_SCHEMA))
         for folder, schema in targets:
@@ -165,7 +174,9 @@ class RawStore:
         self.manifest_path(entity.table).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _lineage(table: pa.Table, f: LandingFile, now: dt.datetime, line_col: str = "line_no") -> list[pa.Array]:
+def _lineage(
+    table: pa.Table, f: LandingFile, now: dt.datetime, line_col: str = "line_no"
+) -> list[pa.Array]:
     n = table.num_rows
     return [
         pa.array([f.relpath] * n, pa.string()) if n else pa.array([], pa.string()),
@@ -193,7 +204,9 @@ class _FileWriter:
         }
         if entity is INVOICES:
             self.targets["lines"] = (
-                store.table_dir(INVOICE_LINES_TABLE) / f"{key}.parquet", INVOICE_LINES_SCHEMA)
+                store.table_dir(INVOICE_LINES_TABLE) / f"{key}.parquet",
+                INVOICE_LINES_SCHEMA,
+            )
         self.writers: dict[str, pq.ParquetWriter] = {}
 
     def write(self, kind: str, table: pa.Table) -> None:
@@ -221,12 +234,26 @@ class _FileWriter:
             Path(str(path) + ".tmp").unlink(missing_ok=True)
 
 
-def _reject_rows(entity: str, f: LandingFile, now: dt.datetime,
-                 rows: list[tuple[int | None, str, str | None, int]]) -> pa.Table:
+def _reject_rows(
+    entity: str,
+    f: LandingFile,
+    now: dt.datetime,
+    rows: list[tuple[int | None, str, str | None, int]],
+) -> pa.Table:
     return pa.Table.from_pylist(
-        [{"entity": entity, "source_file": f.relpath, "source_line": line,
-          "delivery_date": f.delivery_date, "reason": reason, "raw_record": raw,
-          "records": count, "ingested_at": now} for line, reason, raw, count in rows],
+        [
+            {
+                "entity": entity,
+                "source_file": f.relpath,
+                "source_line": line,
+                "delivery_date": f.delivery_date,
+                "reason": reason,
+                "raw_record": raw,
+                "records": count,
+                "ingested_at": now,
+            }
+            for line, reason, raw, count in rows
+        ],
         schema=REJECTS_SCHEMA,
     )
 
@@ -239,8 +266,9 @@ def _batches(entity: Entity, path: Path):
     return read_csv(path, names, required)
 
 
-def _ingest_file(store: RawStore, entity: Entity, f: LandingFile, now: dt.datetime,
-                 unknown: set[str]) -> FileResult:
+def _ingest_file(
+    store: RawStore, entity: Entity, f: LandingFile, now: dt.datetime, unknown: set[str]
+) -> FileResult:
     writer = _FileWriter(store, entity, f)
     result = FileResult(f.relpath, "ingested")
     con = connect()
@@ -250,8 +278,15 @@ def _ingest_file(store: RawStore, entity: Entity, f: LandingFile, now: dt.dateti
         for batch in _batches(entity, f.path):
             unknown |= batch.unknown_fields
             if batch.structural_rejects:
-                writer.write("rejects", _reject_rows(
-                    entity.table, f, now, [(ln, r, raw, 1) for ln, r, raw in batch.structural_rejects]))
+                writer.write(
+                    "rejects",
+                    _reject_rows(
+                        entity.table,
+                        f,
+                        now,
+                        [(ln, r, raw, 1) for ln, r, raw in batch.structural_rejects],
+                    ),
+                )
             if entity.format == "jsonl":
                 typed = validate_jsonl(con, entity, batch.records)
                 unknown |= _unknown_keys(con, entity, batch.records)
@@ -261,9 +296,22 @@ def _ingest_file(store: RawStore, entity: Entity, f: LandingFile, now: dt.dateti
             bad = typed.filter(bad_mask)
             good = typed.filter(pc.invert(bad_mask))
             if bad.num_rows:
-                writer.write("rejects", _reject_rows(entity.table, f, now, list(zip(
-                    bad["line_no"].to_pylist(), bad["_reason"].to_pylist(),
-                    bad["raw"].to_pylist(), [1] * bad.num_rows))))
+                writer.write(
+                    "rejects",
+                    _reject_rows(
+                        entity.table,
+                        f,
+                        now,
+                        list(
+                            zip(
+                                bad["line_no"].to_pylist(),
+                                bad["_reason"].to_pylist(),
+                                bad["raw"].to_pylist(),
+                                [1] * bad.num_rows,
+                            )
+                        ),
+                    ),
+                )
             extra = dict(zip([x.name for x in LINEAGE], _lineage(good, f, now)))
             for col in entity.phone_columns:
                 extra[f"{col}_e164"] = e164_column(good[col])
@@ -278,7 +326,9 @@ def _ingest_file(store: RawStore, entity: Entity, f: LandingFile, now: dt.dateti
     except UnreadableFile as exc:
         writer.abort()
         writer = _FileWriter(store, entity, f)
-        writer.write("rejects", _reject_rows(entity.table, f, now, [(None, exc.reason, None, exc.records)]))
+        writer.write(
+            "rejects", _reject_rows(entity.table, f, now, [(None, exc.reason, None, exc.records)])
+        )
         result = FileResult(f.relpath, "rejected", exc.records, 0, exc.records, exc.reason)
     except BaseException:
         writer.abort()
@@ -302,8 +352,13 @@ def _unknown_keys(con, entity: Entity, batch: pa.Table) -> set[str]:
     return {k for (k,) in rows if k not in known}
 
 
-def ingest_entity(landing_dir: Path, raw_dir: Path, entity: Entity, run_id: str,
-                  log: Callable[[str], None] = lambda _: None) -> IngestSummary:
+def ingest_entity(
+    landing_dir: Path,
+    raw_dir: Path,
+    entity: Entity,
+    run_id: str,
+    log: Callable[[str], None] = lambda _: None,
+) -> IngestSummary:
     """Bring the raw layer of one entity in line with its landing files (incrementally)."""
     store = RawStore(raw_dir)
     store.ensure_layout(entity)
@@ -315,7 +370,10 @@ def ingest_entity(landing_dir: Path, raw_dir: Path, entity: Entity, run_id: str,
     for f in found.files:
         stat = f.path.stat()
         previous = manifest.get(f.relpath)
-        if previous and (previous["size_bytes"], previous["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
+        if previous and (previous["size_bytes"], previous["mtime_ns"]) == (
+            stat.st_size,
+            stat.st_mtime_ns,
+        ):
             current[f.relpath] = previous
             summary.files_skipped += 1
             continue
@@ -332,16 +390,24 @@ def ingest_entity(landing_dir: Path, raw_dir: Path, entity: Entity, run_id: str,
         summary.records_read += result.records_read
         summary.records_loaded += result.records_loaded
         summary.records_rejected += result.records_rejected
-        log(f"{entity.table}: {f.relpath}: {result.records_loaded} loaded, "
-            f"{result.records_rejected} rejected")
+        log(
+            f"{entity.table}: {f.relpath}: {result.records_loaded} loaded, "
+            f"{result.records_rejected} rejected"
+        )
         current[f.relpath] = {
-            "entity": entity.table, "source_file": f.relpath, "delivery_date": f.delivery_date,
-            "size_bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest,
-            "records_read": result.records_read, "records_loaded": result.records_loaded,
+            "entity": entity.table,
+            "source_file": f.relpath,
+            "delivery_date": f.delivery_date,
+            "size_bytes": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": digest,
+            "records_read": result.records_read,
+            "records_loaded": result.records_loaded,
             "records_rejected": result.records_rejected,
             "file_rejected_reason": result.reason,
             "unknown_fields": ",".join(sorted(unknown)) or None,
-            "ingested_at": now, "run_id": run_id,
+            "ingested_at": now,
+            "run_id": run_id,
         }
     for gone in manifest.keys() - current.keys():
         _remove(store, entity, gone, manifest[gone])
@@ -356,6 +422,9 @@ def ingest_entity(landing_dir: Path, raw_dir: Path, entity: Entity, run_id: str,
 def _remove(store: RawStore, entity: Entity, relpath: str, row: dict) -> None:
     f = LandingFile(Path(relpath), relpath, row["delivery_date"])
     key = _file_key(f)
-    for folder in (store.table_dir(entity.table), store.rejects_dir(entity.table),
-                   store.table_dir(INVOICE_LINES_TABLE)):
+    for folder in (
+        store.table_dir(entity.table),
+        store.rejects_dir(entity.table),
+        store.table_dir(INVOICE_LINES_TABLE),
+    ):
         (folder / f"{key}.parquet").unlink(missing_ok=True)

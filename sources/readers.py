@@ -35,7 +35,9 @@ class UnreadableFile(Exception):
 @dataclass
 class Batch:
     records: pa.Table  # line_no, raw, and for CSV one text column per header field
-    structural_rejects: list[tuple[int, str, str]] = field(default_factory=list)  # line, reason, raw
+    structural_rejects: list[tuple[int, str, str]] = field(
+        default_factory=list
+    )  # line, reason, raw
     unknown_fields: set[str] = field(default_factory=set)
 
 
@@ -68,7 +70,9 @@ def read_jsonl(path: Path, batch_lines: int = BATCH_LINES) -> Iterator[Batch]:
                     try:
                         text = raw.decode("utf-8").rstrip("\r\n")
                     except UnicodeDecodeError as exc:
-                        rejects.append((line_no, f"not UTF-8: {exc}", raw.decode("utf-8", "replace")))
+                        rejects.append(
+                            (line_no, f"not UTF-8: {exc}", raw.decode("utf-8", "replace"))
+                        )
                         continue
                     if text.strip():
                         numbers.append(line_no)
@@ -78,7 +82,9 @@ def read_jsonl(path: Path, batch_lines: int = BATCH_LINES) -> Iterator[Batch]:
                 )
                 yield Batch(table, rejects)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise UnreadableFile(f"cannot read {path.name}: {exc}", line_no or _count_lines(path)) from exc
+        raise UnreadableFile(
+            f"cannot read {path.name}: {exc}", line_no or _count_lines(path)
+        ) from exc
 
 
 def _text_stream(path: Path) -> IO[str]:
@@ -106,8 +112,10 @@ def read_csv(
             duplicated = sorted({h for h in header if header.count(h) > 1})
             missing = [c for c in required if c not in header]
             if duplicated or missing:
-                parts = [f"missing required column(s) {missing}" if missing else "",
-                         f"duplicated column(s) {duplicated}" if duplicated else ""]
+                parts = [
+                    f"missing required column(s) {missing}" if missing else "",
+                    f"duplicated column(s) {duplicated}" if duplicated else "",
+                ]
                 rows = sum(1 for _ in reader)
                 raise UnreadableFile("wrong header: " + "; ".join(p for p in parts if p), rows)
             index = {name: header.index(name) for name in columns if name in header}
@@ -148,4 +156,6 @@ def read_csv(
     except csv.Error as exc:
         raise UnreadableFile(f"malformed CSV: {exc}", rows_read or _count_lines(path)) from exc
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise UnreadableFile(f"cannot read {path.name}: {exc}", rows_read or _count_lines(path)) from exc
+        raise UnreadableFile(
+            f"cannot read {path.name}: {exc}", rows_read or _count_lines(path)
+        ) from exc

@@ -70,8 +70,9 @@ _EXPECTED = {
 }
 
 
-def _checks(fields: tuple[Field, ...], entity: Entity | None, fmt: str, doc: str = "j",
-            prefix: str = "") -> tuple[list[str], list[str]]:
+def _checks(
+    fields: tuple[Field, ...], entity: Entity | None, fmt: str, doc: str = "j", prefix: str = ""
+) -> tuple[list[str], list[str]]:
     """Select expressions of the typed columns, and one reason expression per failed check."""
     columns, reasons = [], []
     for f in fields:
@@ -79,7 +80,8 @@ def _checks(fields: tuple[Field, ...], entity: Entity | None, fmt: str, doc: str
         columns.append(f"{value} as {_ident(f.raw_column)}")
         name = prefix + f.name
         found = (
-            f"coalesce(json_type({doc}, {_q(f.json_path)}), '?')" if fmt == "jsonl"
+            f"coalesce(json_type({doc}, {_q(f.json_path)}), '?')"
+            if fmt == "jsonl"
             else f"'\"' || {_ident(f.name)} || '\"'"
         )
         reasons.append(
@@ -112,9 +114,9 @@ def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Tab
         {_invoice_line_reasons_cte() if entity is INVOICES else "lines as (select null)"}
         select line_no, raw,
             case when j is null then 'malformed JSON: not a JSON object'
-                 else nullif(concat_ws('; ', {', '.join(reasons)}, {line_reason}), '') end
+                 else nullif(concat_ws('; ', {", ".join(reasons)}, {line_reason}), '') end
                 as _reason,
-            {', '.join(columns)}
+            {", ".join(columns)}
         from parsed
         {"left join lines using (line_no)" if entity is INVOICES else ""}
         order by line_no
@@ -134,7 +136,7 @@ def _invoice_line_reasons_cte() -> str:
         ),
         lines as (
             select line_no,
-                nullif(string_agg(distinct nullif(concat_ws('; ', {', '.join(reasons)}), ''), '; '),
+                nullif(string_agg(distinct nullif(concat_ws('; ', {", ".join(reasons)}), ''), '; '),
                        '') as reason
             from exploded group by line_no
             union all
@@ -148,16 +150,18 @@ def invoice_lines(con: duckdb.DuckDBPyConnection, invoices: pa.Table) -> pa.Tabl
     columns, _ = _checks(INVOICE_LINE_FIELDS, None, "jsonl", doc="l")
     con.register("invoices", invoices)
     try:
-        return _arrow(con.sql(f"""
+        return _arrow(
+            con.sql(f"""
             with exploded as (
                 select line_no, id as invoice_id,
                     unnest(json_extract(raw::json, '$.lines.data[*]')) as l,
                     generate_subscripts(json_extract(raw::json, '$.lines.data[*]'), 1) as line_index
                 from invoices
             )
-            select line_no, invoice_id, line_index, {', '.join(columns)}
+            select line_no, invoice_id, line_index, {", ".join(columns)}
             from exploded order by line_no, line_index
-        """))
+        """)
+        )
     finally:
         con.unregister("invoices")
 
@@ -165,15 +169,19 @@ def invoice_lines(con: duckdb.DuckDBPyConnection, invoices: pa.Table) -> pa.Tabl
 def validate_csv(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Table) -> pa.Table:
     """Typed records of a CSV batch with a `_reason`; `raw` becomes the row as a JSON object."""
     columns, reasons = _checks(entity.fields, entity, "csv")
-    row_json = "json_object(" + ", ".join(f"{_q(f.name)}, {_ident(f.name)}" for f in entity.fields) + ")"
+    row_json = (
+        "json_object(" + ", ".join(f"{_q(f.name)}, {_ident(f.name)}" for f in entity.fields) + ")"
+    )
     con.register("batch", batch)
     try:
-        return _arrow(con.sql(f"""
+        return _arrow(
+            con.sql(f"""
             select line_no, {row_json}::varchar as raw,
-                nullif(concat_ws('; ', {', '.join(reasons)}), '') as _reason,
-                {', '.join(columns)}
+                nullif(concat_ws('; ', {", ".join(reasons)}), '') as _reason,
+                {", ".join(columns)}
             from batch order by line_no
-        """))
+        """)
+        )
     finally:
         con.unregister("batch")
 

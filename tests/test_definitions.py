@@ -10,8 +10,13 @@ def test_definitions_load_with_every_layer() -> None:
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {f"raw/{e.table}" for e in ENTITIES} | {"raw/billing_invoice_lines"} <= keys
-    assert {"staging/stg_crm__accounts", "marts/customer_identity_map", "marts/kpi_monthly",
-            "published/cco_kpi_monthly", "report/cco_scorecard"} <= keys
+    assert {
+        "staging/stg_crm__accounts",
+        "marts/customer_identity_map",
+        "marts/kpi_monthly",
+        "published/cco_kpi_monthly",
+        "report/cco_scorecard",
+    } <= keys
 
 
 def test_graph_runs_from_raw_to_publication() -> None:
@@ -20,15 +25,22 @@ def test_graph_runs_from_raw_to_publication() -> None:
     upstream = graph.get(published).parent_keys
     assert dg.AssetKey(["marts", "kpi_monthly"]) in upstream
     # staging models read the ingestion assets (dbt sources mapped through meta.dagster)
-    assert dg.AssetKey(["raw", "crm_accounts"]) in graph.get(
-        dg.AssetKey(["staging", "stg_crm__accounts"])).parent_keys
+    assert (
+        dg.AssetKey(["raw", "crm_accounts"])
+        in graph.get(dg.AssetKey(["staging", "stg_crm__accounts"])).parent_keys
+    )
 
 
 def test_quality_gates_block_publication() -> None:
     checks = defs.resolve_asset_graph().asset_check_keys
     gates = {c.name for c in checks if c.asset_key == dg.AssetKey(["marts", "kpi_monthly"])}
-    assert {"fx_rates_complete", "ingestion_reject_share", "kpi_values_in_range",
-            "mrr_movements_reconcile", "entities_present"} <= gates
+    assert {
+        "fx_rates_complete",
+        "ingestion_reject_share",
+        "kpi_values_in_range",
+        "mrr_movements_reconcile",
+        "entities_present",
+    } <= gates
 
 
 def test_jobs_schedule_and_sensor() -> None:

@@ -47,37 +47,60 @@ def assert_blocked_by(settings: Settings, check: str) -> None:
     assert outcome.exit_code == EXIT_BLOCKED, outcome
     assert any(f":{check} — " in failed for failed in outcome.failed_checks), outcome.failed_checks
     assert query(settings, PUBLISHED) == before  # untouched: same rows, run_id and published_at
-    [(outcome_logged, failed_checks)] = query(settings, """
+    [(outcome_logged, failed_checks)] = query(
+        settings,
+        """
         select outcome, failed_checks from audit.publication_log
-        order by attempted_at desc limit 1""")
+        order by attempted_at desc limit 1""",
+    )
     assert outcome_logged == "blocked" and check in failed_checks
 
 
 def test_missing_fx_rate_blocks(published: Settings, landing: Path) -> None:
     # Globex pays in EUR every month: without the August EUR rate its August line cannot convert.
     for fx_file in (landing / "finance/fx_rates").glob("*/*.csv"):
-        fx_file.write_text("\n".join(line for line in fx_file.read_text().splitlines()
-                                     if not line.startswith("2026-08,eur")) + "\n")
+        fx_file.write_text(
+            "\n".join(
+                line
+                for line in fx_file.read_text().splitlines()
+                if not line.startswith("2026-08,eur")
+            )
+            + "\n"
+        )
     assert_blocked_by(published, "fx_rates_complete")
 
 
 def test_delivery_dropping_a_required_field_blocks(published: Settings, landing: Path) -> None:
     # A new CRM contacts delivery whose export lost LastModifiedDate: every record is rejected.
-    contacts = [{"Id": f"003Qx00000Drop{i}IAB", "AccountId": "001Qx00000Acme1IAB",
-                 "Email": f"drop{i}@acme.example", "CreatedDate": "2026-11-02T10:00:00.000+0000",
-                 "IsDeleted": False} for i in range(3)]
+    contacts = [
+        {
+            "Id": f"003Qx00000Drop{i}IAB",
+            "AccountId": "001Qx00000Acme1IAB",
+            "Email": f"drop{i}@acme.example",
+            "CreatedDate": "2026-11-02T10:00:00.000+0000",
+            "IsDeleted": False,
+        }
+        for i in range(3)
+    ]
     write_jsonl(landing, "crm/contacts", "2026-11-03", "contacts.jsonl", contacts)
     assert_blocked_by(published, "ingestion_reject_share")
-    reasons = query(published, "select distinct reason from raw.rejects where entity = 'crm_contacts'")
+    reasons = query(
+        published, "select distinct reason from raw.rejects where entity = 'crm_contacts'"
+    )
     assert reasons == [("missing LastModifiedDate",)]
 
 
 def test_rejects_above_threshold_block(published: Settings, landing: Path) -> None:
     # 20 call rows of which 2 are broken: 10 % > 5 % of the records read in that ingestion.
-    header = ("call_id,direction,caller_number,customer_ref,queue,agent_id,started_at,answered_at,"
-              "ended_at,wrap_seconds,disposition\n")
-    good = "".join(f"X-{i},inbound,,,general,a1,2026-11-03T10:00:00+00:00,2026-11-03T10:00:10+00:00,"
-                   f"2026-11-03T10:05:00+00:00,,resolved\n" for i in range(18))
+    header = (
+        "call_id,direction,caller_number,customer_ref,queue,agent_id,started_at,answered_at,"
+        "ended_at,wrap_seconds,disposition\n"
+    )
+    good = "".join(
+        f"X-{i},inbound,,,general,a1,2026-11-03T10:00:00+00:00,2026-11-03T10:00:10+00:00,"
+        f"2026-11-03T10:05:00+00:00,,resolved\n"
+        for i in range(18)
+    )
     bad = "X-98,inbound,,,general\nX-99,inbound,,,general,a1,noon,,2026-11-03T10:05:00+00:00,,resolved\n"
     write_text(landing, "call_center/calls", "2026-11-04", "calls.csv", header + good + bad)
     assert_blocked_by(published, "ingestion_reject_share")
@@ -86,14 +109,33 @@ def test_rejects_above_threshold_block(published: Settings, landing: Path) -> No
 def test_kpi_out_of_range_blocks(published: Settings, landing: Path) -> None:
     # A credit note far larger than Acme's subscription (a keying error in billing) makes Acme's
     # October MRR hugely negative: nrr and grr for October fall below zero.
-    credit = {"id": "in_credit_typo", "object": "invoice", "customer": "cus_acme",
-              "subscription": None, "status": "paid", "currency": "usd", "created": 1790000000,
-              "due_date": None, "amount_due": 0, "amount_paid": 0, "amount_remaining": 0,
-              "status_transitions": {"paid_at": 1790000000},
-              "lines": {"data": [{"id": "il_typo", "amount": -10000000, "currency": "usd",
-                                  "period": {"start": 1790812800, "end": 1793491200},
-                                  "proration": False, "quantity": 1,
-                                  "price": {"recurring": {"interval": "month", "interval_count": 1}}}]}}
+    credit = {
+        "id": "in_credit_typo",
+        "object": "invoice",
+        "customer": "cus_acme",
+        "subscription": None,
+        "status": "paid",
+        "currency": "usd",
+        "created": 1790000000,
+        "due_date": None,
+        "amount_due": 0,
+        "amount_paid": 0,
+        "amount_remaining": 0,
+        "status_transitions": {"paid_at": 1790000000},
+        "lines": {
+            "data": [
+                {
+                    "id": "il_typo",
+                    "amount": -10000000,
+                    "currency": "usd",
+                    "period": {"start": 1790812800, "end": 1793491200},
+                    "proration": False,
+                    "quantity": 1,
+                    "price": {"recurring": {"interval": "month", "interval_count": 1}},
+                }
+            ]
+        },
+    }
     write_jsonl(landing, "billing/invoices", "2026-11-01", "credit.jsonl", [credit])
     assert_blocked_by(published, "kpi_values_in_range")
 
@@ -104,8 +146,10 @@ def test_movements_that_do_not_reconcile_block(published: Settings) -> None:
     from orchestration.warehouse import duckdb_connection
 
     with duckdb_connection(published) as con:
-        con.execute("update marts.kpi_monthly set value = value + 100 "
-                    "where kpi = 'new_mrr_usd' and month = '2026-09-01'")
+        con.execute(
+            "update marts.kpi_monthly set value = value + 100 "
+            "where kpi = 'new_mrr_usd' and month = '2026-09-01'"
+        )
     before = query(published, PUBLISHED)
     outcome = outcome_of(run_pipeline("audit_and_publish"))
     assert outcome.exit_code == EXIT_BLOCKED, outcome
@@ -118,6 +162,9 @@ def test_clean_run_publishes_again(published: Settings) -> None:
     outcome = outcome_of(run_pipeline())
     assert outcome.exit_code == EXIT_PUBLISHED, outcome
     assert query(published, "select max(published_at) from published.cco_kpi_monthly") > before
-    gates = query(published, """select suite, passed from audit.gate_results
-        where blocking and run_id = (select run_id from audit.publication_log order by attempted_at desc limit 1)""")
+    gates = query(
+        published,
+        """select suite, passed from audit.gate_results
+        where blocking and run_id = (select run_id from audit.publication_log order by attempted_at desc limit 1)""",
+    )
     assert gates and all(passed for _, passed in gates), gates

@@ -12,16 +12,25 @@ from sources.raw_store import ingest_entity
 from tests.conftest import write_jsonl, write_text
 
 ACCOUNT = {
-    "Id": "001000000000001AAA", "Name": "Acme", "Type": "Customer", "Industry": None,
-    "BillingCountry": "US", "CreatedDate": "2024-01-05T10:22:11.000+0000",
-    "LastModifiedDate": "2024-01-05T10:22:11.000+0000", "IsDeleted": False,
+    "Id": "001000000000001AAA",
+    "Name": "Acme",
+    "Type": "Customer",
+    "Industry": None,
+    "BillingCountry": "US",
+    "CreatedDate": "2024-01-05T10:22:11.000+0000",
+    "LastModifiedDate": "2024-01-05T10:22:11.000+0000",
+    "IsDeleted": False,
 }
-CALLS_HEADER = ("call_id,direction,caller_number,customer_ref,queue,agent_id,started_at,"
-                "answered_at,ended_at,wrap_seconds,disposition\n")
+CALLS_HEADER = (
+    "call_id,direction,caller_number,customer_ref,queue,agent_id,started_at,"
+    "answered_at,ended_at,wrap_seconds,disposition\n"
+)
 
 
 def ingest(tmp_path: Path, table: str, run_id: str = "r1"):
-    return ingest_entity(tmp_path / "landing", tmp_path / "raw", sources.ENTITIES_BY_TABLE[table], run_id)
+    return ingest_entity(
+        tmp_path / "landing", tmp_path / "raw", sources.ENTITIES_BY_TABLE[table], run_id
+    )
 
 
 def rows(tmp_path: Path, table: str) -> list[dict]:
@@ -35,13 +44,20 @@ def rejects(tmp_path: Path, table: str) -> list[dict]:
 
 def test_json_bad_lines_are_rejected_with_reason_and_good_ones_load(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    write_jsonl(landing, "crm/accounts", "2026-01-01", "part-1.jsonl", [
-        ACCOUNT,
-        '{"Id": "001000000000002AAA", "Name": "Broken',  # malformed JSON (truncated line)
-        ACCOUNT | {"Id": "001000000000003AAA", "IsDeleted": "no"},  # wrong type
-        {k: v for k, v in ACCOUNT.items() if k != "Name"} | {"Id": "001000000000004AAA"},  # missing
-        ACCOUNT | {"Id": "001000000000005AAA", "Extra": 1},  # unknown field: loads, reported
-    ])
+    write_jsonl(
+        landing,
+        "crm/accounts",
+        "2026-01-01",
+        "part-1.jsonl",
+        [
+            ACCOUNT,
+            '{"Id": "001000000000002AAA", "Name": "Broken',  # malformed JSON (truncated line)
+            ACCOUNT | {"Id": "001000000000003AAA", "IsDeleted": "no"},  # wrong type
+            {k: v for k, v in ACCOUNT.items() if k != "Name"}
+            | {"Id": "001000000000004AAA"},  # missing
+            ACCOUNT | {"Id": "001000000000005AAA", "Extra": 1},  # unknown field: loads, reported
+        ],
+    )
     summary = ingest(tmp_path, "crm_accounts")
 
     assert (summary.records_read, summary.records_loaded, summary.records_rejected) == (5, 2, 3)
@@ -60,13 +76,18 @@ def test_json_bad_lines_are_rejected_with_reason_and_good_ones_load(tmp_path: Pa
 
 
 def test_csv_wrong_column_count_and_bad_values_are_rejected(tmp_path: Path) -> None:
-    write_text(tmp_path / "landing", "call_center/calls", "2026-01-02", "calls.csv", CALLS_HEADER
-               + "c1,inbound,415.555.0100,,billing,a1,2026-01-31T21:30:00-05:00,"
-                 "2026-01-31T21:30:10-05:00,2026-01-31T21:35:00-05:00,,resolved\n"
-               + "c2,inbound,,,billing\n"  # wrong column count
-               + "c3,inbound,,,billing,,yesterday,,2026-01-31T21:35:00-05:00,x,abandoned\n"
-               + '"c4",outbound,"+44 20 7946 0958",,general,a2,2026-02-01T08:00:00+01:00,'
-                 '2026-02-01T08:00:05+01:00,2026-02-01T08:10:00+01:00,30,"follow_up"\n')
+    write_text(
+        tmp_path / "landing",
+        "call_center/calls",
+        "2026-01-02",
+        "calls.csv",
+        CALLS_HEADER + "c1,inbound,415.555.0100,,billing,a1,2026-01-31T21:30:00-05:00,"
+        "2026-01-31T21:30:10-05:00,2026-01-31T21:35:00-05:00,,resolved\n"
+        + "c2,inbound,,,billing\n"  # wrong column count
+        + "c3,inbound,,,billing,,yesterday,,2026-01-31T21:35:00-05:00,x,abandoned\n"
+        + '"c4",outbound,"+44 20 7946 0958",,general,a2,2026-02-01T08:00:00+01:00,'
+        '2026-02-01T08:00:05+01:00,2026-02-01T08:10:00+01:00,30,"follow_up"\n',
+    )
     summary = ingest(tmp_path, "call_center_calls")
 
     assert (summary.records_loaded, summary.records_rejected) == (2, 2)
@@ -87,8 +108,13 @@ def test_unreadable_gzip_and_wrong_header_reject_the_whole_file(tmp_path: Path) 
     (landing / "crm/accounts/2026-01-01").mkdir(parents=True)
     (landing / "crm/accounts/2026-01-01/broken.jsonl.gz").write_bytes(b"not gzip at all\n")
     write_jsonl(landing, "crm/accounts", "2026-01-01", "good.jsonl.gz", [ACCOUNT])
-    write_text(landing, "call_center/calls", "2026-01-02", "calls.csv",
-               "call_id,direction,call_id\nc1,inbound,c1\nc2,inbound,c2\n")
+    write_text(
+        landing,
+        "call_center/calls",
+        "2026-01-02",
+        "calls.csv",
+        "call_id,direction,call_id\nc1,inbound,c1\nc2,inbound,c2\n",
+    )
 
     accounts = ingest(tmp_path, "crm_accounts")
     calls = ingest(tmp_path, "call_center_calls")
@@ -122,8 +148,13 @@ def test_rerun_skips_unchanged_files_and_picks_up_changed_ones(tmp_path: Path) -
     path.touch()  # same content, new mtime: hashed, still skipped
     assert ingest(tmp_path, "crm_accounts", "r3").files_ingested == 0
 
-    write_jsonl(landing, "crm/accounts", "2026-01-01", "a.jsonl",
-                [ACCOUNT | {"Name": "Acme Corp"}, ACCOUNT | {"Id": "001000000000009AAA"}])
+    write_jsonl(
+        landing,
+        "crm/accounts",
+        "2026-01-01",
+        "a.jsonl",
+        [ACCOUNT | {"Name": "Acme Corp"}, ACCOUNT | {"Id": "001000000000009AAA"}],
+    )
     changed = ingest(tmp_path, "crm_accounts", "r4")
     assert changed.files_ingested == 1
     assert sorted(r["Name"] for r in rows(tmp_path, "crm_accounts")) == ["Acme", "Acme Corp"]
@@ -134,14 +165,30 @@ def test_rerun_skips_unchanged_files_and_picks_up_changed_ones(tmp_path: Path) -
 
 
 def test_invoice_lines_are_flattened_and_a_bad_line_rejects_its_invoice(tmp_path: Path) -> None:
-    line = {"id": "il_1", "amount": 14700, "currency": "usd", "period": {"start": 1, "end": 2},
-            "proration": False, "quantity": 3,
-            "price": {"recurring": {"interval": "month", "interval_count": 1}}}
-    invoice = {"id": "in_1", "object": "invoice", "customer": "cus_1", "subscription": "sub_1",
-               "status": "paid", "currency": "usd", "created": 1, "due_date": None,
-               "amount_due": 14700, "amount_paid": 14700, "amount_remaining": 0,
-               "status_transitions": {"paid_at": 5},
-               "lines": {"data": [line, line | {"id": "il_2", "price": {"recurring": None}}]}}
+    line = {
+        "id": "il_1",
+        "amount": 14700,
+        "currency": "usd",
+        "period": {"start": 1, "end": 2},
+        "proration": False,
+        "quantity": 3,
+        "price": {"recurring": {"interval": "month", "interval_count": 1}},
+    }
+    invoice = {
+        "id": "in_1",
+        "object": "invoice",
+        "customer": "cus_1",
+        "subscription": "sub_1",
+        "status": "paid",
+        "currency": "usd",
+        "created": 1,
+        "due_date": None,
+        "amount_due": 14700,
+        "amount_paid": 14700,
+        "amount_remaining": 0,
+        "status_transitions": {"paid_at": 5},
+        "lines": {"data": [line, line | {"id": "il_2", "price": {"recurring": None}}]},
+    }
     bad = invoice | {"id": "in_2", "lines": {"data": [line | {"amount": "147.00"}]}}
     write_jsonl(tmp_path / "landing", "billing/invoices", "2026-01-01", "i.jsonl", [invoice, bad])
 
@@ -149,25 +196,34 @@ def test_invoice_lines_are_flattened_and_a_bad_line_rejects_its_invoice(tmp_path
 
     assert (summary.records_loaded, summary.records_rejected) == (1, 1)
     lines = rows(tmp_path, "billing_invoice_lines")
-    assert [(r["invoice_id"], r["line_index"], r["amount"], r["recurring_interval"]) for r in lines] \
-        == [("in_1", 1, 14700, "month"), ("in_1", 2, 14700, None)]
+    assert [
+        (r["invoice_id"], r["line_index"], r["amount"], r["recurring_interval"]) for r in lines
+    ] == [("in_1", 1, 14700, "month"), ("in_1", 2, 14700, None)]
     assert lines[0]["_source_line"] == 1
     [reject] = rejects(tmp_path, "billing_invoices")
     assert reject["reason"] == "lines.data[].amount: expected an integer, found VARCHAR"
 
 
 def test_deleted_customer_stub_needs_only_its_id(tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "landing", "billing/customers", "2026-01-01", "c.jsonl", [
-        {"id": "cus_1", "object": "customer", "deleted": True},
-        {"id": "cus_2", "object": "customer"},  # not deleted: `created` is required
-    ])
+    write_jsonl(
+        tmp_path / "landing",
+        "billing/customers",
+        "2026-01-01",
+        "c.jsonl",
+        [
+            {"id": "cus_1", "object": "customer", "deleted": True},
+            {"id": "cus_2", "object": "customer"},  # not deleted: `created` is required
+        ],
+    )
     summary = ingest(tmp_path, "billing_customers")
     assert (summary.records_loaded, summary.records_rejected) == (1, 1)
     assert rejects(tmp_path, "billing_customers")[0]["reason"] == "missing created"
 
 
 @pytest.mark.parametrize("entity", sources.ENTITIES, ids=lambda e: e.table)
-def test_every_entity_has_an_empty_but_readable_raw_table_before_data(tmp_path: Path, entity) -> None:
+def test_every_entity_has_an_empty_but_readable_raw_table_before_data(
+    tmp_path: Path, entity
+) -> None:
     summary = ingest_entity(tmp_path / "landing", tmp_path / "raw", entity, "r1")
     assert summary.files_seen == 0
     schema = pq.read_schema(tmp_path / "raw" / entity.table / "_schema.parquet")

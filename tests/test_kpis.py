@@ -42,8 +42,10 @@ def close(actual: float | None, wanted: float | None) -> bool:
 
 
 def test_identity_map(warehouse) -> None:
-    rows = query(warehouse, "select source_system, source_id, customer_id, match_rule "
-                            "from marts.customer_identity_map")
+    rows = query(
+        warehouse,
+        "select source_system, source_id, customer_id, match_rule from marts.customer_identity_map",
+    )
     assert sorted(rows) == sorted(X.EXPECTED_IDENTITY)
 
 
@@ -66,9 +68,12 @@ def test_survey_links(warehouse) -> None:
 
 def test_customer_mrr(warehouse) -> None:
     months = "', '".join(X.REPORTED_MONTHS)
-    rows = query(warehouse, f"""
+    rows = query(
+        warehouse,
+        f"""
         select customer_id, strftime(month, '%Y-%m-%d'), mrr_usd from marts.fct_customer_mrr_monthly
-        where mrr_usd <> 0 and strftime(month, '%Y-%m-%d') in ('{months}')""")
+        where mrr_usd <> 0 and strftime(month, '%Y-%m-%d') in ('{months}')""",
+    )
     actual = {(c, m): v for c, m, v in rows}
     assert actual.keys() == X.EXPECTED_MRR.keys()
     wrong = {k: (actual[k], v) for k, v in X.EXPECTED_MRR.items() if not close(actual[k], v)}
@@ -76,40 +81,58 @@ def test_customer_mrr(warehouse) -> None:
 
 
 def test_every_kpi_every_month_as_computed_by_hand(warehouse) -> None:
-    rows = query(warehouse, "select strftime(month, '%Y-%m-%d'), kpi, value, numerator, denominator "
-                            "from published.cco_kpi_monthly")
+    rows = query(
+        warehouse,
+        "select strftime(month, '%Y-%m-%d'), kpi, value, numerator, denominator "
+        "from published.cco_kpi_monthly",
+    )
     actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
     assert actual.keys() == X.EXPECTED_KPIS.keys()
-    wrong = {key: (actual[key], want) for key, want in X.EXPECTED_KPIS.items()
-             if not all(close(a, w) for a, w in zip(actual[key], want))}
+    wrong = {
+        key: (actual[key], want)
+        for key, want in X.EXPECTED_KPIS.items()
+        if not all(close(a, w) for a, w in zip(actual[key], want))
+    }
     assert not wrong
 
 
 def test_health_scores_and_reasons(warehouse) -> None:
-    rows = query(warehouse, "select customer_id, strftime(month, '%Y-%m-%d'), health_score, reasons "
-                            "from marts.fct_customer_health_monthly")
+    rows = query(
+        warehouse,
+        "select customer_id, strftime(month, '%Y-%m-%d'), health_score, reasons "
+        "from marts.fct_customer_health_monthly",
+    )
     actual = {(c, m): (s, tuple(sorted(r.split(","))) if r else ()) for c, m, s, r in rows}
     wrong = {k: (actual.get(k), v) for k, v in X.EXPECTED_HEALTH.items() if actual.get(k) != v}
     assert not wrong
 
 
 def test_at_risk_customers(warehouse) -> None:
-    rows = query(warehouse, "select customer_id, strftime(month, '%Y-%m-%d'), mrr_usd "
-                            "from marts.fct_customer_health_monthly where is_at_risk")
+    rows = query(
+        warehouse,
+        "select customer_id, strftime(month, '%Y-%m-%d'), mrr_usd "
+        "from marts.fct_customer_health_monthly where is_at_risk",
+    )
     actual = {(c, m): v for c, m, v in rows}
     assert actual.keys() == X.EXPECTED_AT_RISK.keys()
     assert all(close(actual[k], v) for k, v in X.EXPECTED_AT_RISK.items())
 
 
 def test_rerun_on_same_landing_publishes_identical_values(warehouse) -> None:
-    before = query(warehouse, "select month, kpi, value, numerator, denominator "
-                              "from published.cco_kpi_monthly order by all")
+    before = query(
+        warehouse,
+        "select month, kpi, value, numerator, denominator "
+        "from published.cco_kpi_monthly order by all",
+    )
     raw_before = query(warehouse, "select count(*) from raw.crm_accounts")
     result = run_pipeline()
     from orchestration.run import EXIT_PUBLISHED, outcome_of
 
     assert outcome_of(result).exit_code == EXIT_PUBLISHED
-    after = query(warehouse, "select month, kpi, value, numerator, denominator "
-                             "from published.cco_kpi_monthly order by all")
+    after = query(
+        warehouse,
+        "select month, kpi, value, numerator, denominator "
+        "from published.cco_kpi_monthly order by all",
+    )
     assert after == before
     assert query(warehouse, "select count(*) from raw.crm_accounts") == raw_before

@@ -49,21 +49,37 @@ KPI_ROWS: dict[str, dict[dt.date, tuple]] = {
     "new_customers": {JUL: (380,), AUG: (18,), SEP: (22,), OCT: (20,)},
     "reactivated_customers": {JUL: (None,), AUG: (2,), SEP: (3,), OCT: (5,)},
     "churned_customers": {JUL: (None,), AUG: (10,), SEP: (15,), OCT: (10,)},
-    "logo_churn_rate": {JUL: (None, None, None), AUG: (10 / 380, 10, 380),
-                        SEP: (15 / 390, 15, 390), OCT: (10 / 400, 10, 400)},
+    "logo_churn_rate": {
+        JUL: (None, None, None),
+        AUG: (10 / 380, 10, 380),
+        SEP: (15 / 390, 15, 390),
+        OCT: (10 / 400, 10, 400),
+    },
     "mrr_usd": {JUL: (110_000,), AUG: (114_000,), SEP: (120_000,), OCT: (127_000,)},
     "arr_usd": {JUL: (1_320_000,), AUG: (1_368_000,), SEP: (1_440_000,), OCT: (1_524_000,)},
-    "arpa_usd": {JUL: (110_000 / 380, 110_000, 380), AUG: (114_000 / 390, 114_000, 390),
-                 SEP: (300.0, 120_000, 400), OCT: (127_000 / 415, 127_000, 415)},
+    "arpa_usd": {
+        JUL: (110_000 / 380, 110_000, 380),
+        AUG: (114_000 / 390, 114_000, 390),
+        SEP: (300.0, 120_000, 400),
+        OCT: (127_000 / 415, 127_000, 415),
+    },
     "new_mrr_usd": {JUL: (110_000,), AUG: (5_000,), SEP: (6_500,), OCT: (6_000,)},
     "reactivation_mrr_usd": {JUL: (None,), AUG: (500,), SEP: (800,), OCT: (1_500,)},
     "expansion_mrr_usd": {JUL: (None,), AUG: (2_000,), SEP: (3_100,), OCT: (4_200,)},
     "contraction_mrr_usd": {JUL: (None,), AUG: (1_000,), SEP: (1_400,), OCT: (1_700,)},
     "churned_mrr_usd": {JUL: (None,), AUG: (2_500,), SEP: (3_000,), OCT: (3_000,)},
-    "nrr": {JUL: (None, None, None), AUG: (108_500 / 110_000, 108_500, 110_000),
-            SEP: (112_700 / 114_000, 112_700, 114_000), OCT: (119_500 / 120_000, 119_500, 120_000)},
-    "grr": {JUL: (None, None, None), AUG: (106_500 / 110_000, 106_500, 110_000),
-            SEP: (109_600 / 114_000, 109_600, 114_000), OCT: (115_300 / 120_000, 115_300, 120_000)},
+    "nrr": {
+        JUL: (None, None, None),
+        AUG: (108_500 / 110_000, 108_500, 110_000),
+        SEP: (112_700 / 114_000, 112_700, 114_000),
+        OCT: (119_500 / 120_000, 119_500, 120_000),
+    },
+    "grr": {
+        JUL: (None, None, None),
+        AUG: (106_500 / 110_000, 106_500, 110_000),
+        SEP: (109_600 / 114_000, 109_600, 114_000),
+        OCT: (115_300 / 120_000, 115_300, 120_000),
+    },
     "at_risk_customers": {JUL: (4,), AUG: (3,), SEP: (3,), OCT: (2,)},
     "revenue_at_risk_usd": {JUL: (6_000,), AUG: (5_400,), SEP: (5_100,), OCT: (4_300,)},
     # Service, October: abandonment (2,000 − 1,880) / 2,000 = 0.06 (Sep 0.05: +1.0 pp, bad);
@@ -71,25 +87,52 @@ KPI_ROWS: dict[str, dict[dt.date, tuple]] = {
     # = 312.6 s; FCR 1,080 / 1,500 = 0.72.
     "calls_offered": {JUL: (1_900,), AUG: (1_950,), SEP: (1_980,), OCT: (2_000,)},
     "calls_answered": {JUL: (1_800,), AUG: (1_850,), SEP: (1_881,), OCT: (1_880,)},
-    "abandonment_rate": {JUL: (100 / 1_900, 100, 1_900), AUG: (100 / 1_950, 100, 1_950),
-                         SEP: (99 / 1_980, 99, 1_980), OCT: (120 / 2_000, 120, 2_000)},
-    "service_level_20s": {JUL: (0.8, 1_520, 1_900), AUG: (0.8, 1_560, 1_950),
-                          SEP: (0.8, 1_584, 1_980), OCT: (0.81, 1_620, 2_000)},
-    "asa_seconds": {JUL: (22.0, 39_600, 1_800), AUG: (23.0, 42_550, 1_850),
-                    SEP: (25.0, 47_025, 1_881), OCT: (45_872 / 1_880, 45_872, 1_880)},
-    "aht_seconds": {JUL: (300.0, 540_000, 1_800), AUG: (305.0, 564_250, 1_850),
-                    SEP: (310.0, 583_110, 1_881), OCT: (587_688 / 1_880, 587_688, 1_880)},
-    "fcr_rate": {JUL: (0.7, 980, 1_400), AUG: (0.7, 1_015, 1_450), SEP: (0.71, 1_065, 1_500),
-                 OCT: (0.72, 1_080, 1_500)},
+    "abandonment_rate": {
+        JUL: (100 / 1_900, 100, 1_900),
+        AUG: (100 / 1_950, 100, 1_950),
+        SEP: (99 / 1_980, 99, 1_980),
+        OCT: (120 / 2_000, 120, 2_000),
+    },
+    "service_level_20s": {
+        JUL: (0.8, 1_520, 1_900),
+        AUG: (0.8, 1_560, 1_950),
+        SEP: (0.8, 1_584, 1_980),
+        OCT: (0.81, 1_620, 2_000),
+    },
+    "asa_seconds": {
+        JUL: (22.0, 39_600, 1_800),
+        AUG: (23.0, 42_550, 1_850),
+        SEP: (25.0, 47_025, 1_881),
+        OCT: (45_872 / 1_880, 45_872, 1_880),
+    },
+    "aht_seconds": {
+        JUL: (300.0, 540_000, 1_800),
+        AUG: (305.0, 564_250, 1_850),
+        SEP: (310.0, 583_110, 1_881),
+        OCT: (587_688 / 1_880, 587_688, 1_880),
+    },
+    "fcr_rate": {
+        JUL: (0.7, 980, 1_400),
+        AUG: (0.7, 1_015, 1_450),
+        SEP: (0.71, 1_065, 1_500),
+        OCT: (0.72, 1_080, 1_500),
+    },
     # Experience, October: CSAT 340 / 400 = 0.85 (Sep 300 / 375 = 0.80: +5.0 pp, good);
     # NPS on only 25 responses, net 8 → 32, shown as "too few responses"; CES 1,140 / 400 = 2.85
     # (Sep 1,200 / 400 = 3.00: −0.15, good since lower effort is better).
-    "csat": {JUL: (0.78, 273, 350), AUG: (0.79, 316, 400), SEP: (0.8, 300, 375),
-             OCT: (0.85, 340, 400)},
-    "nps": {JUL: (18.0, 36, 200), AUG: (19.0, 38, 200), SEP: (20.0, 40, 200),
-            OCT: (32.0, 8, 25)},
-    "ces": {JUL: (3.1, 1_240, 400), AUG: (3.05, 1_220, 400), SEP: (3.0, 1_200, 400),
-            OCT: (2.85, 1_140, 400)},
+    "csat": {
+        JUL: (0.78, 273, 350),
+        AUG: (0.79, 316, 400),
+        SEP: (0.8, 300, 375),
+        OCT: (0.85, 340, 400),
+    },
+    "nps": {JUL: (18.0, 36, 200), AUG: (19.0, 38, 200), SEP: (20.0, 40, 200), OCT: (32.0, 8, 25)},
+    "ces": {
+        JUL: (3.1, 1_240, 400),
+        AUG: (3.05, 1_220, 400),
+        SEP: (3.0, 1_200, 400),
+        OCT: (2.85, 1_140, 400),
+    },
 }
 
 # marts.customer_360: Acme (2,500 MRR, score 100 − 30 − 15 − 15 = 40) and Blue Harbor (1,800,
@@ -97,13 +140,34 @@ KPI_ROWS: dict[str, dict[dt.date, tuple]] = {
 # active (no MRR), so not at risk; Evergreen is healthy. At-risk order by MRR: Acme, Blue Harbor.
 CUSTOMERS = [
     # id, name, mrr, active, score, reasons, at risk
-    ("crm:001Acme", "Acme Manufacturing", 2_500.0, True, 40,
-     "escalation,frequent_calls,overdue_invoice", True),
-    ("crm:001Blue", "Blue Harbor Logistics", 1_800.0, True, 30,
-     "contracting,overdue_invoice,poor_experience", True),
+    (
+        "crm:001Acme",
+        "Acme Manufacturing",
+        2_500.0,
+        True,
+        40,
+        "escalation,frequent_calls,overdue_invoice",
+        True,
+    ),
+    (
+        "crm:001Blue",
+        "Blue Harbor Logistics",
+        1_800.0,
+        True,
+        30,
+        "contracting,overdue_invoice,poor_experience",
+        True,
+    ),
     ("crm:001Cedr", "Cedar Dental", 900.0, True, 85, "escalation", False),
-    ("billing:cus_delta", "Delta Freight", 0.0, False, 40,
-     "frequent_calls,overdue_invoice,poor_experience", False),
+    (
+        "billing:cus_delta",
+        "Delta Freight",
+        0.0,
+        False,
+        40,
+        "frequent_calls,overdue_invoice,poor_experience",
+        False,
+    ),
     ("crm:001Ever", "Evergreen Foods", 3_000.0, True, 100, None, False),
 ]
 
@@ -119,67 +183,162 @@ def build_warehouse(path: Path, *, published: bool = True) -> None:
             for kpi, months in KPI_ROWS.items():
                 for month, sides in months.items():
                     value, num, den = (*sides, None, None)[:3]
-                    con.execute("insert into published.cco_kpi_monthly values (?, ?, ?, ?, ?, ?, ?)",
-                                [month, kpi, value, num, den, RUN_NOV_3, PUBLISHED_AT])
+                    con.execute(
+                        "insert into published.cco_kpi_monthly values (?, ?, ?, ?, ?, ?, ?)",
+                        [month, kpi, value, num, den, RUN_NOV_3, PUBLISHED_AT],
+                    )
         con.execute("create schema marts")
         con.execute("""create table marts.customer_360 (customer_id varchar, customer_name varchar,
             as_of_month date, current_mrr_usd double, is_active boolean, health_score bigint,
             health_reasons varchar, is_at_risk boolean)""")
         for cid, name, mrr, active, score, reasons, risk in CUSTOMERS:
-            con.execute("insert into marts.customer_360 values (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [cid, name, OCT, mrr, active, score, reasons, risk])
+            con.execute(
+                "insert into marts.customer_360 values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [cid, name, OCT, mrr, active, score, reasons, risk],
+            )
         for sql, _ in AUDIT_DDL:
             con.execute(sql)
         log = [
-            (RUN_OCT_1, dt.datetime(2026, 10, 2, 6, 9), "published", None, 75, dt.date(2026, 10, 1),
-             "published 75 KPI rows"),
-            (RUN_NOV_BLOCKED, dt.datetime(2026, 11, 2, 6, 4), "blocked", "sources_fresh", None,
-             dt.date(2026, 11, 1), "sources_fresh: FAILED expect_column_max_to_be_between"),
-            (RUN_NOV_3, dt.datetime(2026, 11, 3, 6, 12), "published", None, 108,
-             dt.date(2026, 11, 2), "published 108 KPI rows"),
+            (
+                RUN_OCT_1,
+                dt.datetime(2026, 10, 2, 6, 9),
+                "published",
+                None,
+                75,
+                dt.date(2026, 10, 1),
+                "published 75 KPI rows",
+            ),
+            (
+                RUN_NOV_BLOCKED,
+                dt.datetime(2026, 11, 2, 6, 4),
+                "blocked",
+                "sources_fresh",
+                None,
+                dt.date(2026, 11, 1),
+                "sources_fresh: FAILED expect_column_max_to_be_between",
+            ),
+            (
+                RUN_NOV_3,
+                dt.datetime(2026, 11, 3, 6, 12),
+                "published",
+                None,
+                108,
+                dt.date(2026, 11, 2),
+                "published 108 KPI rows",
+            ),
         ]
         for row in log:
             con.execute("insert into audit.publication_log values (?, ?, ?, ?, ?, ?, ?)", list(row))
         gates = [
-            (RUN_NOV_3, dt.datetime(2026, 11, 3, 6, 10), "kpi_values_in_range", "marts/kpi_monthly",
-             True, True, 108, "kpi_values_in_range: passed (6 expectations)", "[]"),
+            (
+                RUN_NOV_3,
+                dt.datetime(2026, 11, 3, 6, 10),
+                "kpi_values_in_range",
+                "marts/kpi_monthly",
+                True,
+                True,
+                108,
+                "kpi_values_in_range: passed (6 expectations)",
+                "[]",
+            ),
         ]
         for row in gates:
-            con.execute("insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        list(row))
+            con.execute(
+                "insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(row)
+            )
 
 
 def block_two_runs(path: Path) -> None:
     """Two later runs held back by quality gates; the published table is left as it was."""
     with duckdb.connect(str(path)) as con:
-        con.executemany("insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            [RUN_NOV_4, dt.datetime(2026, 11, 4, 6, 2), "mrr_movements_reconcile",
-             "marts/kpi_monthly", True, False, 108,
-             ("mrr_movements_reconcile: FAILED expect_column_values_to_be_between 1 unexpected, "
-             "e.g. [\"2026-10-01\"]"), "[]"],
-            [RUN_NOV_4, dt.datetime(2026, 11, 4, 6, 2), "kpi_values_in_range",
-             "marts/kpi_monthly", True, True, 108, "kpi_values_in_range: passed", "[]"],
-            [RUN_NOV_5, dt.datetime(2026, 11, 5, 6, 1), "mrr_movements_reconcile",
-             "marts/kpi_monthly", True, False, 112,
-             ("mrr_movements_reconcile: FAILED expect_column_values_to_be_between 2 unexpected, "
-             "e.g. [\"2026-10-01\", \"2026-11-01\"]"), "[]"],
-            [RUN_NOV_5, dt.datetime(2026, 11, 5, 6, 1), "kpi_months_complete",
-             "marts/kpi_monthly", True, False, 112,
-             "kpi_months_complete: FAILED expect_table_row_count_to_equal observed 104", "[]"],
-        ])
-        con.executemany("insert into audit.publication_log values (?, ?, ?, ?, ?, ?, ?)", [
-            [RUN_NOV_4, dt.datetime(2026, 11, 4, 6, 3), "blocked", "mrr_movements_reconcile",
-             None, dt.date(2026, 11, 3), "mrr_movements_reconcile: FAILED …"],
-            [RUN_NOV_5, dt.datetime(2026, 11, 5, 6, 2), "blocked",
-             "mrr_movements_reconcile, kpi_months_complete", None, dt.date(2026, 11, 4),
-             "mrr_movements_reconcile: FAILED …; kpi_months_complete: FAILED …"],
-        ])
+        con.executemany(
+            "insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    RUN_NOV_4,
+                    dt.datetime(2026, 11, 4, 6, 2),
+                    "mrr_movements_reconcile",
+                    "marts/kpi_monthly",
+                    True,
+                    False,
+                    108,
+                    (
+                        "mrr_movements_reconcile: FAILED expect_column_values_to_be_between 1 unexpected, "
+                        'e.g. ["2026-10-01"]'
+                    ),
+                    "[]",
+                ],
+                [
+                    RUN_NOV_4,
+                    dt.datetime(2026, 11, 4, 6, 2),
+                    "kpi_values_in_range",
+                    "marts/kpi_monthly",
+                    True,
+                    True,
+                    108,
+                    "kpi_values_in_range: passed",
+                    "[]",
+                ],
+                [
+                    RUN_NOV_5,
+                    dt.datetime(2026, 11, 5, 6, 1),
+                    "mrr_movements_reconcile",
+                    "marts/kpi_monthly",
+                    True,
+                    False,
+                    112,
+                    (
+                        "mrr_movements_reconcile: FAILED expect_column_values_to_be_between 2 unexpected, "
+                        'e.g. ["2026-10-01", "2026-11-01"]'
+                    ),
+                    "[]",
+                ],
+                [
+                    RUN_NOV_5,
+                    dt.datetime(2026, 11, 5, 6, 1),
+                    "kpi_months_complete",
+                    "marts/kpi_monthly",
+                    True,
+                    False,
+                    112,
+                    "kpi_months_complete: FAILED expect_table_row_count_to_equal observed 104",
+                    "[]",
+                ],
+            ],
+        )
+        con.executemany(
+            "insert into audit.publication_log values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    RUN_NOV_4,
+                    dt.datetime(2026, 11, 4, 6, 3),
+                    "blocked",
+                    "mrr_movements_reconcile",
+                    None,
+                    dt.date(2026, 11, 3),
+                    "mrr_movements_reconcile: FAILED …",
+                ],
+                [
+                    RUN_NOV_5,
+                    dt.datetime(2026, 11, 5, 6, 2),
+                    "blocked",
+                    "mrr_movements_reconcile, kpi_months_complete",
+                    None,
+                    dt.date(2026, 11, 4),
+                    "mrr_movements_reconcile: FAILED …; kpi_months_complete: FAILED …",
+                ],
+            ],
+        )
 
 
 def settings_for(tmp_path: Path) -> Settings:
-    return Settings(landing_dir=tmp_path / "landing", warehouse=tmp_path / "wh" / "c360.duckdb",
-                    raw_dir=tmp_path / "wh" / "raw", target="duckdb",
-                    report_dir=tmp_path / "reports")
+    return Settings(
+        landing_dir=tmp_path / "landing",
+        warehouse=tmp_path / "wh" / "c360.duckdb",
+        raw_dir=tmp_path / "wh" / "raw",
+        target="duckdb",
+        report_dir=tmp_path / "reports",
+    )
 
 
 # ----------------------------------------------------------------------------- the browser
@@ -188,17 +347,23 @@ def settings_for(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     found = shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
     if found:
         return found
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("needs Debian's chromium (/usr/bin/chromium) to render the report; not "
-                    "installed, and not running as root to `apt-get install -y chromium`")
+        pytest.skip(
+            "needs Debian's chromium (/usr/bin/chromium) to render the report; not "
+            "installed, and not running as root to `apt-get install -y chromium`"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"],
-                ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "chromium"]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900,
-                              check=False)
+    for cmd in (
+        ["apt-get", "update"],
+        ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "chromium"],
+    ):
+        done = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=900, check=False
+        )
         if done.returncode != 0:
             pytest.skip(f"could not install chromium ({' '.join(cmd)}): {done.stderr[-500:]}")
     found = shutil.which("chromium")
@@ -209,17 +374,36 @@ def chromium() -> str:
 
 def browse(chromium: str, html: Path, out: Path) -> tuple[str, Path]:
     """The DOM as the browser built it, and a full-page screenshot."""
-    common = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--hide-scrollbars", "--window-size=1400,3000"]
+    common = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1400,3000",
+    ]
     url = html.resolve().as_uri()
-    dom = subprocess.run([*common, f"--user-data-dir={out / 'profile-dom'}", "--dump-dom", url],
-                         capture_output=True, text=True, timeout=180, check=False)
+    dom = subprocess.run(
+        [*common, f"--user-data-dir={out / 'profile-dom'}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     png = out / f"{html.stem}.png"
-    shot = subprocess.run([*common, f"--user-data-dir={out / 'profile-shot'}",
-                           f"--screenshot={png}", url],
-                          capture_output=True, text=True, timeout=180, check=False)
+    shot = subprocess.run(
+        [*common, f"--user-data-dir={out / 'profile-shot'}", f"--screenshot={png}", url],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert shot.returncode == 0 and png.exists(), shot.stderr[-2000:]
     assert png.stat().st_size > 20_000  # a rendered page, not a blank one
     keep = os.environ.get("C360_SCREENSHOT_DIR")  # e.g. to refresh the README's screenshot
@@ -233,12 +417,32 @@ class Node:
     def __init__(self, tag: str, attrs: dict[str, str | None], parent: Node | None) -> None:
         self.tag, self.attrs, self.parent, self.children = tag, attrs, parent, []
 
-    BLOCK: ClassVar[set[str]] = {"div", "p", "li", "ul", "td", "th", "tr", "table", "section", "article", "header",
-             "footer", "h1", "h2", "h3", "figure", "details", "summary"}
+    BLOCK: ClassVar[set[str]] = {
+        "div",
+        "p",
+        "li",
+        "ul",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "figure",
+        "details",
+        "summary",
+    }
 
     def text(self) -> str:
-        parts = [c if isinstance(c, str) else
-                 (f" {c.text()} " if c.tag in self.BLOCK else c.text()) for c in self.children]
+        parts = [
+            c if isinstance(c, str) else (f" {c.text()} " if c.tag in self.BLOCK else c.text())
+            for c in self.children
+        ]
         return " ".join("".join(parts).split())
 
     def walk(self):
@@ -248,8 +452,11 @@ class Node:
                 yield from c.walk()
 
     def find_all(self, **attrs: str) -> list[Node]:
-        return [n for n in self.walk()
-                if all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+        return [
+            n
+            for n in self.walk()
+            if all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
 
     def find(self, **attrs: str) -> Node:
         hits = self.find_all(**attrs)
@@ -258,7 +465,19 @@ class Node:
 
 
 class DomParser(HTMLParser):
-    VOID: ClassVar[set[str]] = {"meta", "link", "br", "img", "input", "hr", "source", "wbr", "col", "area", "base"}
+    VOID: ClassVar[set[str]] = {
+        "meta",
+        "link",
+        "br",
+        "img",
+        "input",
+        "hr",
+        "source",
+        "wbr",
+        "col",
+        "area",
+        "base",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -341,6 +560,7 @@ def rendered(tmp_path: Path, chromium: str):
         assert html == settings.report_dir / REPORT_NAME
         dom, png = browse(chromium, html, tmp_path)
         return parse(dom), html, png
+
     return render
 
 
@@ -350,12 +570,15 @@ def test_scorecard_tiles_and_at_risk_list_in_a_real_browser(rendered) -> None:
     # self-contained: nothing fetched from anywhere
     for needle in ("<script", "http://", "https://", "<link", "@import", "url(http"):
         assert needle not in text.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
-            'xmlns:xlink="http://www.w3.org/1999/xlink"', ""), needle
+            'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
+        ), needle
 
     status = root.find(id="data-status")
     assert status.attrs["data-status"] == "validated"
-    assert ("Validated — published 2026-11-03 06:11 UTC (run 9e8d7c6b), data as of 2026-11-02"
-            in status.text())
+    assert (
+        "Validated — published 2026-11-03 06:11 UTC (run 9e8d7c6b), data as of 2026-11-02"
+        in status.text()
+    )
     assert root.find(id="page-head").text().count("October 2026") == 1
 
     for kpi, (value, delta) in EXPECTED_TILES.items():
@@ -373,14 +596,17 @@ def test_scorecard_tiles_and_at_risk_list_in_a_real_browser(rendered) -> None:
     # calls offered up is neither, lower effort is good
     def sentiment(kpi: str) -> str:
         return root.find(data_kpi=kpi).find(data_role="delta").attrs["data-sentiment"]
+
     assert sentiment("logo_churn_rate") == "good"
     assert sentiment("mrr_usd") == "good"
     assert sentiment("abandonment_rate") == "bad"
     assert sentiment("contraction_mrr_usd") == "bad"
     assert sentiment("calls_offered") == "neutral"
     assert sentiment("ces") == "good"
-    assert root.find(data_kpi="churned_mrr_usd").find(data_role="delta").attrs[
-        "data-direction"] == "flat"
+    assert (
+        root.find(data_kpi="churned_mrr_usd").find(data_role="delta").attrs["data-direction"]
+        == "flat"
+    )
 
     # survey sample sizes: CSAT on 400 responses with its Wilson interval
     # p = 0.85, n = 400, z = 1.96: centre (0.85 + z²/800) / (1 + z²/400) = 0.84667,
@@ -399,13 +625,18 @@ def test_scorecard_tiles_and_at_risk_list_in_a_real_browser(rendered) -> None:
     # the MRR bridge: 120,000 + 6,000 + 1,500 + 4,200 − 1,700 − 3,000 = 127,000
     bridge = root.find(id="mrr-bridge")
     assert bridge.attrs["data-state"] == "ok"
-    moves = {n.attrs["data-movement"]: n.text() for n in bridge.find_all()
-             if "data-movement" in n.attrs}
+    moves = {
+        n.attrs["data-movement"]: n.text() for n in bridge.find_all() if "data-movement" in n.attrs
+    }
     assert moves == {
-        "previous": "MRR September 2026 $120,000", "new_mrr_usd": "New +$6,000",
-        "reactivation_mrr_usd": "Reactivated +$1,500", "expansion_mrr_usd": "Expansion +$4,200",
-        "contraction_mrr_usd": f"Contraction {M}$1,700", "churned_mrr_usd": f"Churned {M}$3,000",
-        "mrr_usd": "MRR October 2026 $127,000"}
+        "previous": "MRR September 2026 $120,000",
+        "new_mrr_usd": "New +$6,000",
+        "reactivation_mrr_usd": "Reactivated +$1,500",
+        "expansion_mrr_usd": "Expansion +$4,200",
+        "contraction_mrr_usd": f"Contraction {M}$1,700",
+        "churned_mrr_usd": f"Churned {M}$3,000",
+        "mrr_usd": "MRR October 2026 $127,000",
+    }
     assert "differ by" not in bridge.text()  # it reconciles
     assert any(n.tag == "svg" for n in bridge.walk())
 
@@ -414,19 +645,28 @@ def test_scorecard_tiles_and_at_risk_list_in_a_real_browser(rendered) -> None:
     rows = [n for n in at_risk.walk() if n.tag == "tr" and "data-customer-id" in n.attrs]
     assert [r.attrs["data-customer-id"] for r in rows] == ["crm:001Acme", "crm:001Blue"]
     assert [r.find(data_role="name").text() for r in rows] == [
-        "Acme Manufacturing", "Blue Harbor Logistics"]
+        "Acme Manufacturing",
+        "Blue Harbor Logistics",
+    ]
     assert [r.find(data_role="mrr").text() for r in rows] == ["$2,500", "$1,800"]
     assert [r.find(data_role="score").text() for r in rows] == ["40", "30"]
-    reasons = [[c.text() for c in r.find(data_role="reasons").walk() if c.tag == "li"]
-               for r in rows]
+    reasons = [
+        [c.text() for c in r.find(data_role="reasons").walk() if c.tag == "li"] for r in rows
+    ]
     # heaviest first: overdue (−30), then the 15-pointers alphabetically
     assert reasons[0] == [f"Invoice overdue {M}30", f"Calling often {M}15", f"Escalated call {M}15"]
-    assert reasons[1] == [f"Invoice overdue {M}30", f"Spending less {M}20",
-                          f"Unhappy in surveys {M}20"]
+    assert reasons[1] == [
+        f"Invoice overdue {M}30",
+        f"Spending less {M}20",
+        f"Unhappy in surveys {M}20",
+    ]
     # what drives the risk, by MRR touched: overdue on both (2,500 + 1,800), then Acme's
     # 2,500 (calling often, escalated call), then Blue Harbor's 1,800
-    drivers = [(n.attrs["data-reason"], n.text()) for n in root.find(id="risk-drivers").walk()
-               if n.tag == "li"]
+    drivers = [
+        (n.attrs["data-reason"], n.text())
+        for n in root.find(id="risk-drivers").walk()
+        if n.tag == "li"
+    ]
     assert drivers == [
         ("overdue_invoice", "Invoice overdue 2 customers · $4,300"),
         ("frequent_calls", "Calling often 1 customer · $2,500"),
@@ -439,15 +679,18 @@ def test_scorecard_tiles_and_at_risk_list_in_a_real_browser(rendered) -> None:
     assert "Delta Freight" not in at_risk.text().split("How the health score works")[0]
 
     footer = root.find(id="provenance").text()
-    for table in ("published.cco_kpi_monthly", "marts.customer_360", "audit.publication_log",
-                  "audit.gate_results"):
+    for table in (
+        "published.cco_kpi_monthly",
+        "marts.customer_360",
+        "audit.publication_log",
+        "audit.gate_results",
+    ):
         assert table in footer
     assert "108 rows" in footer  # 27 KPIs × 4 months
     print(f"screenshot: {png}")
 
 
-def test_blocked_run_names_the_failed_checks_and_keeps_the_last_published_values(
-        rendered) -> None:
+def test_blocked_run_names_the_failed_checks_and_keeps_the_last_published_values(rendered) -> None:
     root, _, png = rendered(blocked=True)
     status = root.find(id="data-status")
     assert status.attrs["data-status"] == "held_back"
@@ -461,8 +704,10 @@ def test_blocked_run_names_the_failed_checks_and_keeps_the_last_published_values
     assert "2 unexpected" in checks["mrr_movements_reconcile"]
     assert "observed 104" in checks["kpi_months_complete"]
     assert "sources_fresh" not in text
-    assert ("The numbers below are the last validated ones, published 2026-11-03 06:11 UTC "
-            "(run 9e8d7c6b)") in text
+    assert (
+        "The numbers below are the last validated ones, published 2026-11-03 06:11 UTC "
+        "(run 9e8d7c6b)"
+    ) in text
     assert "2 runs held back since then" in text
     # the tiles still show the last published values
     for kpi in ("mrr_usd", "logo_churn_rate", "csat", "aht_seconds"):
@@ -491,9 +736,11 @@ def test_a_failed_run_since_the_publication_is_shown_in_amber(tmp_path: Path) ->
     settings = settings_for(tmp_path)
     build_warehouse(settings.warehouse)
     with duckdb.connect(str(settings.warehouse)) as con:
-        con.execute("insert into audit.publication_log values ('dd55ee66', "
-                    "'2026-11-04 06:20', 'failed', null, null, '2026-11-03', "
-                    "'dbt_build: step failed (Binder Error: column x not found)')")
+        con.execute(
+            "insert into audit.publication_log values ('dd55ee66', "
+            "'2026-11-04 06:20', 'failed', null, null, '2026-11-03', "
+            "'dbt_build: step failed (Binder Error: column x not found)')"
+        )
     root = parse(write_report(settings).read_text())
     status = root.find(id="data-status")
     assert status.attrs["data-status"] == "failed"
@@ -532,8 +779,9 @@ def test_intervals_and_formats_by_hand() -> None:
     assert format_delta(-12.4, "seconds") == f"{M}12s"
 
 
-def test_dagster_asset_renders_the_report_after_publication(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dagster_asset_renders_the_report_after_publication(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dagster as dg
 
     from orchestration.defs.report import cco_scorecard, defs
@@ -547,8 +795,9 @@ def test_dagster_asset_renders_the_report_after_publication(tmp_path: Path,
     settings = settings_for(tmp_path)
     build_warehouse(settings.warehouse)
     monkeypatch.setenv("C360_REPORT_DIR", str(settings.report_dir))
-    result = dg.materialize([cco_scorecard], resources={
-        "settings": C360Settings(warehouse=str(settings.warehouse))})
+    result = dg.materialize(
+        [cco_scorecard], resources={"settings": C360Settings(warehouse=str(settings.warehouse))}
+    )
     assert result.success
     [event] = result.get_asset_materialization_events()
     path = Path(event.materialization.metadata["path"].value)

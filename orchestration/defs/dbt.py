@@ -1,6 +1,5 @@
 """The warehouse: every dbt model an asset, every dbt test an asset check."""
 
-
 import json
 import os
 import shutil
@@ -25,8 +24,9 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 if shutil.which("dbt") is None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
-                         target=Settings.from_env().target)
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=Settings.from_env().target
+)
 
 
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
@@ -38,8 +38,11 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     manifest = project.manifest_path
     if manifest.exists():
         built = manifest.stat().st_mtime
-        sources = [p for p in DBT_PROJECT_DIR.rglob("*")
-                   if p.suffix in {".sql", ".yml", ".yaml", ".csv"} and "target" not in p.parts]
+        sources = [
+            p
+            for p in DBT_PROJECT_DIR.rglob("*")
+            if p.suffix in {".sql", ".yml", ".yaml", ".csv"} and "target" not in p.parts
+        ]
         if all(p.stat().st_mtime <= built for p in sources):
             return manifest
     project.preparer.prepare(project)
@@ -71,8 +74,11 @@ def run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[s
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     results = invocation.get_artifact("run_results.json").get("results", [])
-    errored = [r["unique_id"] for r in results
-               if r.get("status") == "error" and not r["unique_id"].startswith(("test.", "unit_test."))]
+    errored = [
+        r["unique_id"]
+        for r in results
+        if r.get("status") == "error" and not r["unique_id"].startswith(("test.", "unit_test."))
+    ]
     if errored or (not results and not invocation.is_successful()):
         raise dg.Failure(
             description=f"dbt failed: {', '.join(errored) or 'see the dbt log'}",
@@ -90,7 +96,9 @@ PUBLISH_SELECTION = "path:models/published"
     exclude=PUBLISH_SELECTION,
     pool=WAREHOUSE_POOL,
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings
+):
     settings.paths.export()
     yield from run_dbt(context, dbt, ["build", "--vars", dbt_vars(settings.paths)])
 

@@ -1,6 +1,5 @@
 """Ingestion: one asset per landing entity, landing files -> typed Parquet raw layer."""
 
-
 import dagster as dg
 
 from orchestration.defs.resources import C360Settings
@@ -10,15 +9,23 @@ from sources.raw_store import INVOICE_LINES_TABLE, ingest_entity
 
 
 def _specs(entity: Entity) -> list[dg.AssetSpec]:
-    specs = [dg.AssetSpec(
-        key=["raw", entity.table], group_name="ingestion", kinds={"python", "parquet"},
-        description=f"{entity.description} Landing `{entity.landing_path}/` -> `raw.{entity.table}`.",
-    )]
+    specs = [
+        dg.AssetSpec(
+            key=["raw", entity.table],
+            group_name="ingestion",
+            kinds={"python", "parquet"},
+            description=f"{entity.description} Landing `{entity.landing_path}/` -> `raw.{entity.table}`.",
+        )
+    ]
     if entity is INVOICES:  # the invoices' lines are flattened into a raw table of their own
-        specs.append(dg.AssetSpec(
-            key=["raw", INVOICE_LINES_TABLE], group_name="ingestion", kinds={"python", "parquet"},
-            description="Invoice lines (`lines.data`) of every ingested invoice version.",
-        ))
+        specs.append(
+            dg.AssetSpec(
+                key=["raw", INVOICE_LINES_TABLE],
+                group_name="ingestion",
+                kinds={"python", "parquet"},
+                description="Invoice lines (`lines.data`) of every ingested invoice version.",
+            )
+        )
     return specs
 
 
@@ -26,7 +33,10 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"ingest_{entity.table}", specs=_specs(entity))
     def _ingest(context: dg.AssetExecutionContext, settings: C360Settings):
         summary = ingest_entity(
-            settings.paths.landing_dir, settings.paths.raw_dir, entity, context.run.run_id,
+            settings.paths.landing_dir,
+            settings.paths.raw_dir,
+            entity,
+            context.run.run_id,
             log=context.log.debug,
         )
         context.log.info(
@@ -35,22 +45,27 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
             f"{summary.records_loaded} records loaded, {summary.records_rejected} rejected"
         )
         if summary.ignored:
-            context.log.warning(f"{entity.table}: ignored {len(summary.ignored)} non-data file(s): "
-                                f"{summary.ignored[:5]}")
+            context.log.warning(
+                f"{entity.table}: ignored {len(summary.ignored)} non-data file(s): "
+                f"{summary.ignored[:5]}"
+            )
         if summary.unknown_fields:
             context.log.info(f"{entity.table}: unknown fields {sorted(summary.unknown_fields)}")
-        yield dg.MaterializeResult(asset_key=["raw", entity.table], metadata={
-            "files_seen": summary.files_seen,
-            "files_ingested": summary.files_ingested,
-            "files_unchanged": summary.files_skipped,
-            "files_removed": summary.files_removed,
-            "files_rejected": summary.files_rejected,
-            "records_read": summary.records_read,
-            "records_loaded": summary.records_loaded,
-            "records_rejected": summary.records_rejected,
-            "ignored_files": dg.MetadataValue.json(summary.ignored[:50]),
-            "unknown_fields": dg.MetadataValue.json(sorted(summary.unknown_fields)),
-        })
+        yield dg.MaterializeResult(
+            asset_key=["raw", entity.table],
+            metadata={
+                "files_seen": summary.files_seen,
+                "files_ingested": summary.files_ingested,
+                "files_unchanged": summary.files_skipped,
+                "files_removed": summary.files_removed,
+                "files_rejected": summary.files_rejected,
+                "records_read": summary.records_read,
+                "records_loaded": summary.records_loaded,
+                "records_rejected": summary.records_rejected,
+                "ignored_files": dg.MetadataValue.json(summary.ignored[:50]),
+                "unknown_fields": dg.MetadataValue.json(sorted(summary.unknown_fields)),
+            },
+        )
         if entity is INVOICES:
             yield dg.MaterializeResult(asset_key=["raw", INVOICE_LINES_TABLE])
 

@@ -17,15 +17,19 @@ PUBLISHED_KPIS = dg.AssetKey(["published", "cco_kpi_monthly"])
     # it only reads the warehouse, but a read-only open fails while a writer holds the file
     pool=WAREHOUSE_POOL,
     description="The CCO scorecard (self-contained HTML): the latest month's validated KPIs, "
-                "the MRR bridge, the customers at risk, and whether the numbers are current.",
+    "the MRR bridge, the customers at risk, and whether the numbers are current.",
 )
-def cco_scorecard(context: dg.AssetExecutionContext, settings: C360Settings) -> dg.MaterializeResult:
+def cco_scorecard(
+    context: dg.AssetExecutionContext, settings: C360Settings
+) -> dg.MaterializeResult:
     path = write_report(settings.paths)
     context.log.info(f"wrote the CCO scorecard to {path}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)),
-        "bytes": path.stat().st_size,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "bytes": path.stat().st_size,
+        }
+    )
 
 
 defs = dg.Definitions(assets=[cco_scorecard])

@@ -27,8 +27,9 @@ class C360Settings(dg.ConfigurableResource):
         return Settings(
             landing_dir=Path(self.landing_dir) if self.landing_dir else env.landing_dir,
             warehouse=warehouse,
-            raw_dir=Path(self.raw_dir) if self.raw_dir else (
-                env.raw_dir if not self.warehouse else warehouse.parent / "raw"),
+            raw_dir=Path(self.raw_dir)
+            if self.raw_dir
+            else (env.raw_dir if not self.warehouse else warehouse.parent / "raw"),
             target=env.target,
             report_dir=env.report_dir,
         )

@@ -25,14 +25,21 @@ daily_pipeline = dg.ScheduleDefinition(
 
 def delivery_folders(settings: Settings) -> list[str]:
     """Every delivery folder holding readable files, e.g. `crm/accounts/2026-11-01`."""
-    folders = {f.relpath.rsplit("/", 1)[0] for e in ENTITIES
-               for f in discover(settings.landing_dir, e).files}
+    folders = {
+        f.relpath.rsplit("/", 1)[0]
+        for e in ENTITIES
+        for f in discover(settings.landing_dir, e).files
+    }
     return sorted(folders)
 
 
-@dg.sensor(name="new_deliveries", job_name=PIPELINE_JOB, minimum_interval_seconds=300,
-           default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Starts a run when delivery folders appear in the landing directory.")
+@dg.sensor(
+    name="new_deliveries",
+    job_name=PIPELINE_JOB,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Starts a run when delivery folders appear in the landing directory.",
+)
 def new_deliveries(context: dg.SensorEvaluationContext):
     folders = delivery_folders(Settings.from_env())
     known = set(json.loads(context.cursor)) if context.cursor else set()
@@ -46,11 +53,16 @@ def new_deliveries(context: dg.SensorEvaluationContext):
 
 # Raw assets not refreshed for two days are flagged (a warning: the gates decide publication).
 raw_freshness_checks = dg.build_last_update_freshness_checks(
-    assets=ingestion_assets, lower_bound_delta=dt.timedelta(days=2))
+    assets=ingestion_assets, lower_bound_delta=dt.timedelta(days=2)
+)
 
 defs = dg.Definitions(
     schedules=[daily_pipeline],
-    sensors=[new_deliveries, dg.build_sensor_for_freshness_checks(
-        freshness_checks=raw_freshness_checks, name="raw_freshness")],
+    sensors=[
+        new_deliveries,
+        dg.build_sensor_for_freshness_checks(
+            freshness_checks=raw_freshness_checks, name="raw_freshness"
+        ),
+    ],
     asset_checks=raw_freshness_checks,
 )

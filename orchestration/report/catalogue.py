@@ -31,57 +31,165 @@ GROUPS = ["Retention", "Revenue", "Service", "Experience"]
 
 KPIS: list[Kpi] = [
     # Retention
-    Kpi("active_customers", "Active customers", "Retention", "count", True,
-        "customers with MRR this month"),
-    Kpi("new_customers", "New customers", "Retention", "count", True,
-        "active for the first time"),
-    Kpi("reactivated_customers", "Reactivated customers", "Retention", "count", True,
-        "back after a month or more without MRR"),
-    Kpi("churned_customers", "Churned customers", "Retention", "count", False,
-        "active last month, not this month"),
-    Kpi("logo_churn_rate", "Logo churn rate", "Retention", "rate", False,
-        "churned ÷ active last month"),
-    Kpi("nrr", "Net revenue retention", "Retention", "rate", True,
-        "this month's MRR of last month's customers ÷ their MRR last month"),
-    Kpi("grr", "Gross revenue retention", "Retention", "rate", True,
-        "as NRR, counting no expansion"),
-    Kpi("at_risk_customers", "Customers at risk", "Retention", "count", False,
-        "active, health score below 50"),
-    Kpi("revenue_at_risk_usd", "MRR at risk", "Retention", "money", False,
-        "MRR of the customers at risk"),
+    Kpi(
+        "active_customers",
+        "Active customers",
+        "Retention",
+        "count",
+        True,
+        "customers with MRR this month",
+    ),
+    Kpi("new_customers", "New customers", "Retention", "count", True, "active for the first time"),
+    Kpi(
+        "reactivated_customers",
+        "Reactivated customers",
+        "Retention",
+        "count",
+        True,
+        "back after a month or more without MRR",
+    ),
+    Kpi(
+        "churned_customers",
+        "Churned customers",
+        "Retention",
+        "count",
+        False,
+        "active last month, not this month",
+    ),
+    Kpi(
+        "logo_churn_rate",
+        "Logo churn rate",
+        "Retention",
+        "rate",
+        False,
+        "churned ÷ active last month",
+    ),
+    Kpi(
+        "nrr",
+        "Net revenue retention",
+        "Retention",
+        "rate",
+        True,
+        "this month's MRR of last month's customers ÷ their MRR last month",
+    ),
+    Kpi(
+        "grr", "Gross revenue retention", "Retention", "rate", True, "as NRR, counting no expansion"
+    ),
+    Kpi(
+        "at_risk_customers",
+        "Customers at risk",
+        "Retention",
+        "count",
+        False,
+        "active, health score below 50",
+    ),
+    Kpi(
+        "revenue_at_risk_usd",
+        "MRR at risk",
+        "Retention",
+        "money",
+        False,
+        "MRR of the customers at risk",
+    ),
     # Revenue
     Kpi("mrr_usd", "MRR", "Revenue", "money", True, "monthly recurring revenue, USD"),
     Kpi("arr_usd", "ARR", "Revenue", "money", True, "12 × MRR"),
     Kpi("arpa_usd", "ARPA", "Revenue", "money", True, "MRR per active customer"),
     Kpi("new_mrr_usd", "New MRR", "Revenue", "money", True, "MRR of new customers"),
-    Kpi("reactivation_mrr_usd", "Reactivation MRR", "Revenue", "money", True,
-        "MRR of reactivated customers"),
-    Kpi("expansion_mrr_usd", "Expansion MRR", "Revenue", "money", True,
-        "growth of continuing customers"),
-    Kpi("contraction_mrr_usd", "Contraction MRR", "Revenue", "money", False,
-        "shrinkage of continuing customers"),
-    Kpi("churned_mrr_usd", "Churned MRR", "Revenue", "money", False,
-        "last month's MRR of churned customers"),
+    Kpi(
+        "reactivation_mrr_usd",
+        "Reactivation MRR",
+        "Revenue",
+        "money",
+        True,
+        "MRR of reactivated customers",
+    ),
+    Kpi(
+        "expansion_mrr_usd",
+        "Expansion MRR",
+        "Revenue",
+        "money",
+        True,
+        "growth of continuing customers",
+    ),
+    Kpi(
+        "contraction_mrr_usd",
+        "Contraction MRR",
+        "Revenue",
+        "money",
+        False,
+        "shrinkage of continuing customers",
+    ),
+    Kpi(
+        "churned_mrr_usd",
+        "Churned MRR",
+        "Revenue",
+        "money",
+        False,
+        "last month's MRR of churned customers",
+    ),
     # Service
-    Kpi("calls_offered", "Calls offered", "Service", "count", None,
-        "inbound calls, less short abandons"),
+    Kpi(
+        "calls_offered",
+        "Calls offered",
+        "Service",
+        "count",
+        None,
+        "inbound calls, less short abandons",
+    ),
     Kpi("calls_answered", "Calls answered", "Service", "count", None, "inbound calls answered"),
-    Kpi("abandonment_rate", "Abandonment rate", "Service", "rate", False,
-        "offered calls not answered"),
-    Kpi("service_level_20s", "Service level (20 s)", "Service", "rate", True,
-        "offered calls answered within 20 s"),
-    Kpi("asa_seconds", "Average speed of answer", "Service", "seconds", False,
-        "mean wait of answered calls"),
-    Kpi("aht_seconds", "Average handle time", "Service", "seconds", None,
-        "talk + wrap-up per answered call"),
-    Kpi("fcr_rate", "First-contact resolution", "Service", "rate", True,
-        "resolved, no call back within 7 days"),
+    Kpi(
+        "abandonment_rate",
+        "Abandonment rate",
+        "Service",
+        "rate",
+        False,
+        "offered calls not answered",
+    ),
+    Kpi(
+        "service_level_20s",
+        "Service level (20 s)",
+        "Service",
+        "rate",
+        True,
+        "offered calls answered within 20 s",
+    ),
+    Kpi(
+        "asa_seconds",
+        "Average speed of answer",
+        "Service",
+        "seconds",
+        False,
+        "mean wait of answered calls",
+    ),
+    Kpi(
+        "aht_seconds",
+        "Average handle time",
+        "Service",
+        "seconds",
+        None,
+        "talk + wrap-up per answered call",
+    ),
+    Kpi(
+        "fcr_rate",
+        "First-contact resolution",
+        "Service",
+        "rate",
+        True,
+        "resolved, no call back within 7 days",
+    ),
     # Experience
-    Kpi("csat", "CSAT", "Experience", "rate", True, "share of ratings 4 or 5 (of 5)",
-        survey=True),
+    Kpi("csat", "CSAT", "Experience", "rate", True, "share of ratings 4 or 5 (of 5)", survey=True),
     Kpi("nps", "NPS", "Experience", "nps", True, "% promoters − % detractors", survey=True),
-    Kpi("ces", "Customer effort", "Experience", "score", False,
-        "mean effort, 1–7, lower is easier", survey=True),
+    Kpi(
+        "ces",
+        "Customer effort",
+        "Experience",
+        "score",
+        False,
+        "mean effort, 1–7, lower is easier",
+        survey=True,
+    ),
 ]
 
 BY_NAME = {k.name: k for k in KPIS}
@@ -103,18 +211,23 @@ class Reason:
     points: int  # what it takes off the health score
 
 
-REASONS: dict[str, Reason] = {r.code: r for r in [
-    Reason("overdue_invoice", "Invoice overdue",
-           "an open invoice is past its due date", 30),
-    Reason("poor_experience", "Unhappy in surveys",
-           "average CSAT below 3.5, or an NPS of 0–6, in the last 90 days", 20),
-    Reason("contracting", "Spending less",
-           "MRR below its level three months earlier", 20),
-    Reason("frequent_calls", "Calling often",
-           "3 or more inbound calls in the last 30 days", 15),
-    Reason("escalation", "Escalated call",
-           "a call escalated in the last 30 days", 15),
-]}
+REASONS: dict[str, Reason] = {
+    r.code: r
+    for r in [
+        Reason("overdue_invoice", "Invoice overdue", "an open invoice is past its due date", 30),
+        Reason(
+            "poor_experience",
+            "Unhappy in surveys",
+            "average CSAT below 3.5, or an NPS of 0–6, in the last 90 days",
+            20,
+        ),
+        Reason("contracting", "Spending less", "MRR below its level three months earlier", 20),
+        Reason(
+            "frequent_calls", "Calling often", "3 or more inbound calls in the last 30 days", 15
+        ),
+        Reason("escalation", "Escalated call", "a call escalated in the last 30 days", 15),
+    ]
+}
 
 
 def reasons_of(codes: str | None) -> list[Reason]:
@@ -131,7 +244,7 @@ def reasons_of(codes: str | None) -> list[Reason]:
 
 def round_half_away(x: float, digits: int = 0) -> float:
     """Round half away from zero (Python's round() rounds half to even)."""
-    factor = 10 ** digits
+    factor = 10**digits
     return math.copysign(math.floor(abs(x) * factor + 0.5) / factor, x)
 
 

@@ -33,30 +33,46 @@ def _svg(chart: alt.TopLevelMixin) -> str:
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (chart.configure(font=FONT, background="transparent")
-            .configure_view(stroke=None))
+    return chart.configure(font=FONT, background="transparent").configure_view(stroke=None)
 
 
-def sparkline(points: list[tuple[dt.date, float | None]], scale: float = 1.0,
-              width: int = 196, height: int = 38, title: str = "", colour: str = LINE) -> str:
+def sparkline(
+    points: list[tuple[dt.date, float | None]],
+    scale: float = 1.0,
+    width: int = 196,
+    height: int = 38,
+    title: str = "",
+    colour: str = LINE,
+) -> str:
     """A small trend line of the last months, the latest month marked with a dot."""
-    frame = pd.DataFrame({"month": [pd.Timestamp(m) for m, _ in points],
-                          "value": [None if v is None else v * scale for _, v in points]})
+    frame = pd.DataFrame(
+        {
+            "month": [pd.Timestamp(m) for m, _ in points],
+            "value": [None if v is None else v * scale for _, v in points],
+        }
+    )
     known = frame.dropna()
     if len(known) == 0:
         return ""
     lo, hi = known["value"].min(), known["value"].max()
     pad = (hi - lo) * 0.15 or max(abs(hi) * 0.05, 1e-9)
-    x = alt.X("month:T", axis=None, scale=alt.Scale(
-        domain=[frame["month"].min().isoformat(), frame["month"].max().isoformat()]))
+    x = alt.X(
+        "month:T",
+        axis=None,
+        scale=alt.Scale(
+            domain=[frame["month"].min().isoformat(), frame["month"].max().isoformat()]
+        ),
+    )
     y = alt.Y("value:Q", axis=None, scale=alt.Scale(domain=[lo - pad, hi + pad], zero=False))
     base = alt.Chart(frame).encode(x=x, y=y)
     area = base.mark_area(color=colour, opacity=0.08, interpolate="monotone").encode(
-        y2=alt.datum(lo - pad))
+        y2=alt.datum(lo - pad)
+    )
     line = base.mark_line(color=colour, strokeWidth=1.8, interpolate="monotone")
     last = alt.Chart(known.tail(1)).mark_circle(color=colour, size=34, opacity=1).encode(x=x, y=y)
-    chart = (area + line + last).properties(width=width, height=height, padding=5,
-                                            description=title or "trend")
+    chart = (area + line + last).properties(
+        width=width, height=height, padding=5, description=title or "trend"
+    )
     return _svg(_config(chart))
 
 
@@ -69,14 +85,20 @@ class Step:
     end: float
 
 
-def waterfall_steps(previous_label: str, previous: float, movements: list[tuple[str, float]],
-                    current_label: str, current: float) -> list[Step]:
+def waterfall_steps(
+    previous_label: str,
+    previous: float,
+    movements: list[tuple[str, float]],
+    current_label: str,
+    current: float,
+) -> list[Step]:
     """Previous MRR, each movement (signed), then the month's MRR as it was published."""
     steps = [Step(previous_label, "total", previous, 0.0, previous)]
     level = previous
     for label, amount in movements:
-        steps.append(Step(label, "increase" if amount >= 0 else "decrease", amount,
-                          level, level + amount))
+        steps.append(
+            Step(label, "increase" if amount >= 0 else "decrease", amount, level, level + amount)
+        )
         level += amount
     steps.append(Step(current_label, "total", current, 0.0, current))
     return steps
@@ -94,36 +116,92 @@ def waterfall(steps: list[Step], width: int = 760, height: int = 300) -> str:
     for order, s in enumerate(steps):
         shown = s.amount if s.kind == "total" else abs(s.amount)
         sign = "" if s.kind == "total" else ("+" if s.kind == "increase" else "\u2212")
-        rows.append({
-            "order": order, "step": s.label, "kind": s.kind,
-            "y": max(s.start, floor) if s.kind != "total" else floor,
-            "y2": s.end, "label": sign + format_money_short(shown),
-            "label_y": max(s.start, s.end),
-        })
+        rows.append(
+            {
+                "order": order,
+                "step": s.label,
+                "kind": s.kind,
+                "y": max(s.start, floor) if s.kind != "total" else floor,
+                "y2": s.end,
+                "label": sign + format_money_short(shown),
+                "label_y": max(s.start, s.end),
+            }
+        )
     frame = pd.DataFrame(rows)
     order = [s.label for s in steps]
-    x = alt.X("step:N", sort=order, title=None,
-              axis=alt.Axis(labelAngle=0, labelColor=INK, labelFontSize=12, ticks=False,
-                            domainColor=GRID, labelPadding=8))
+    x = alt.X(
+        "step:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(
+            labelAngle=0,
+            labelColor=INK,
+            labelFontSize=12,
+            ticks=False,
+            domainColor=GRID,
+            labelPadding=8,
+        ),
+    )
     scale = alt.Scale(domain=[floor, top], zero=False, nice=False)
-    colour = alt.Color("kind:N", legend=None, scale=alt.Scale(
-        domain=["total", "increase", "decrease"], range=[TOTAL, GOOD, BAD]))
-    bars = alt.Chart(frame).mark_bar(size=54, cornerRadius=2, clip=True).encode(
-        x=x, y=alt.Y("y:Q", scale=scale, title=None, axis=alt.Axis(
-            format="$,.0f", labelColor=MUTED, gridColor=GRID, domain=False, ticks=False,
-            tickCount=5, labelFontSize=11)),
-        y2="y2:Q", color=colour)
-    labels = alt.Chart(frame).mark_text(dy=-8, fontSize=12, fontWeight="bold").encode(
-        x=x, y=alt.Y("label_y:Q", scale=scale), text="label:N",
-        color=alt.Color("kind:N", legend=None, scale=alt.Scale(
-            domain=["total", "increase", "decrease"], range=[INK, GOOD, BAD])))
+    colour = alt.Color(
+        "kind:N",
+        legend=None,
+        scale=alt.Scale(domain=["total", "increase", "decrease"], range=[TOTAL, GOOD, BAD]),
+    )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(size=54, cornerRadius=2, clip=True)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "y:Q",
+                scale=scale,
+                title=None,
+                axis=alt.Axis(
+                    format="$,.0f",
+                    labelColor=MUTED,
+                    gridColor=GRID,
+                    domain=False,
+                    ticks=False,
+                    tickCount=5,
+                    labelFontSize=11,
+                ),
+            ),
+            y2="y2:Q",
+            color=colour,
+        )
+    )
+    labels = (
+        alt.Chart(frame)
+        .mark_text(dy=-8, fontSize=12, fontWeight="bold")
+        .encode(
+            x=x,
+            y=alt.Y("label_y:Q", scale=scale),
+            text="label:N",
+            color=alt.Color(
+                "kind:N",
+                legend=None,
+                scale=alt.Scale(domain=["total", "increase", "decrease"], range=[INK, GOOD, BAD]),
+            ),
+        )
+    )
     # thin connectors from each bar's end to the next bar's start
-    links = pd.DataFrame([{"step": a.label, "next": b.label, "level": a.end}
-                          for a, b in itertools.pairwise(steps)])
-    connectors = alt.Chart(links).mark_rule(color="#9ca3af", strokeDash=[3, 3]).encode(
-        x=alt.X("step:N", sort=order, bandPosition=0.5), x2="next:N",
-        y=alt.Y("level:Q", scale=scale))
+    links = pd.DataFrame(
+        [{"step": a.label, "next": b.label, "level": a.end} for a, b in itertools.pairwise(steps)]
+    )
+    connectors = (
+        alt.Chart(links)
+        .mark_rule(color="#9ca3af", strokeDash=[3, 3])
+        .encode(
+            x=alt.X("step:N", sort=order, bandPosition=0.5),
+            x2="next:N",
+            y=alt.Y("level:Q", scale=scale),
+        )
+    )
     chart = (bars + connectors + labels).properties(
-        width=width, height=height, padding={"left": 12, "right": 8, "top": 12, "bottom": 4},
-        description="MRR bridge from last month to this month")
+        width=width,
+        height=height,
+        padding={"left": 12, "right": 8, "top": 12, "bottom": 4},
+        description="MRR bridge from last month to this month",
+    )
     return _svg(_config(chart))

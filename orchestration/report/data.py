@@ -167,7 +167,7 @@ def _read_only(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         except duckdb.IOException:
             if attempt == 19:
                 raise
-            time.sleep(min(0.25 * 2 ** attempt, 5))
+            time.sleep(min(0.25 * 2**attempt, 5))
     try:
         yield con
     finally:
@@ -185,8 +185,10 @@ def _reader(settings: Settings) -> Iterator[Callable[[str], pd.DataFrame]]:
 
 
 def _existing_tables(read: Callable[[str], pd.DataFrame]) -> set[str]:
-    frame = read("select table_schema, table_name from information_schema.tables "
-                  "where table_schema in ('published', 'marts', 'audit')")
+    frame = read(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('published', 'marts', 'audit')"
+    )
     return {f"{s}.{t}" for s, t in zip(frame["table_schema"], frame["table_name"], strict=True)}
 
 
@@ -210,34 +212,56 @@ def _to_datetime(v) -> dt.datetime | None:
 def load(settings: Settings) -> ReportData:
     generated_at = utc_now()
     empty_kpis = pd.DataFrame(columns=["month", "kpi", "value", "numerator", "denominator"])
-    empty_customers = pd.DataFrame(columns=["customer_id", "customer_name", "current_mrr_usd",
-                                            "health_score", "health_reasons"])
+    empty_customers = pd.DataFrame(
+        columns=[
+            "customer_id",
+            "customer_name",
+            "current_mrr_usd",
+            "health_score",
+            "health_reasons",
+        ]
+    )
     where = str(settings.warehouse) if settings.target != "postgres" else "PostgreSQL"
     if settings.target != "postgres" and not settings.warehouse.exists():
-        return ReportData(generated_at, where, empty_kpis, Status("never"),
-                          AtRisk(empty_customers, None, 0,
-                                 error="the warehouse does not exist yet"),
-                          {KPI_TABLE: None, CUSTOMER_TABLE: None, LOG_TABLE: None,
-                           GATES_TABLE: None})
+        return ReportData(
+            generated_at,
+            where,
+            empty_kpis,
+            Status("never"),
+            AtRisk(empty_customers, None, 0, error="the warehouse does not exist yet"),
+            {KPI_TABLE: None, CUSTOMER_TABLE: None, LOG_TABLE: None, GATES_TABLE: None},
+        )
 
     with _reader(settings) as read:
         tables = _existing_tables(read)
         tables_read: dict[str, int | None] = {}
 
         if KPI_TABLE in tables:
-            published = read(f"select month, kpi, value, numerator, denominator, run_id, "
-                             f"published_at from {KPI_TABLE} order by month, kpi")
+            published = read(
+                f"select month, kpi, value, numerator, denominator, run_id, "
+                f"published_at from {KPI_TABLE} order by month, kpi"
+            )
         else:
             published = pd.DataFrame(columns=[*empty_kpis.columns, "run_id", "published_at"])
         tables_read[KPI_TABLE] = len(published) if KPI_TABLE in tables else None
 
-        log = (read(f"select run_id, attempted_at, outcome, failed_checks, kpi_rows, as_of_date, "
-                    f"message from {LOG_TABLE} order by attempted_at, run_id")
-               if LOG_TABLE in tables else pd.DataFrame())
+        log = (
+            read(
+                f"select run_id, attempted_at, outcome, failed_checks, kpi_rows, as_of_date, "
+                f"message from {LOG_TABLE} order by attempted_at, run_id"
+            )
+            if LOG_TABLE in tables
+            else pd.DataFrame()
+        )
         tables_read[LOG_TABLE] = len(log) if LOG_TABLE in tables else None
-        gates = (read(f"select run_id, checked_at, suite, asset, blocking, passed, summary "
-                      f"from {GATES_TABLE} order by checked_at, suite")
-                 if GATES_TABLE in tables else pd.DataFrame())
+        gates = (
+            read(
+                f"select run_id, checked_at, suite, asset, blocking, passed, summary "
+                f"from {GATES_TABLE} order by checked_at, suite"
+            )
+            if GATES_TABLE in tables
+            else pd.DataFrame()
+        )
         tables_read[GATES_TABLE] = len(gates) if GATES_TABLE in tables else None
 
         at_risk = _load_at_risk(read, tables, empty_customers)
@@ -251,8 +275,9 @@ def load(settings: Settings) -> ReportData:
     return ReportData(generated_at, where, kpis, status, at_risk, tables_read)
 
 
-def _load_at_risk(read: Callable[[str], pd.DataFrame], tables: set[str],
-                  empty: pd.DataFrame) -> AtRisk:
+def _load_at_risk(
+    read: Callable[[str], pd.DataFrame], tables: set[str], empty: pd.DataFrame
+) -> AtRisk:
     if CUSTOMER_TABLE not in tables:
         return AtRisk(empty, None, 0, error=f"{CUSTOMER_TABLE} does not exist yet")
     try:
@@ -270,8 +295,12 @@ def _load_at_risk(read: Callable[[str], pd.DataFrame], tables: set[str],
         return AtRisk(empty, None, 0, error=f"could not read {CUSTOMER_TABLE}: {exc}")
     customers["current_mrr_usd"] = pd.to_numeric(customers["current_mrr_usd"]).astype(float)
     active = _clean(summary["active_customers"].iloc[0]) if len(summary) else None
-    return AtRisk(customers.reset_index(drop=True), _to_date(summary["as_of_month"].iloc[0]),
-                  int(active or 0), int(summary["customer_rows"].iloc[0]))
+    return AtRisk(
+        customers.reset_index(drop=True),
+        _to_date(summary["as_of_month"].iloc[0]),
+        int(active or 0),
+        int(summary["customer_rows"].iloc[0]),
+    )
 
 
 # ----------------------------------------------------------------------------- status
@@ -280,10 +309,15 @@ def _load_at_risk(read: Callable[[str], pd.DataFrame], tables: set[str],
 def _failures(gates: pd.DataFrame, run_id: str, blocking: bool) -> list[CheckFailure]:
     if not len(gates):
         return []
-    rows = gates[(gates["run_id"] == run_id) & (~gates["passed"].astype(bool))
-                 & (gates["blocking"].astype(bool) == blocking)]
-    return [CheckFailure(r.suite, _strip_summary(r.suite, r.summary), blocking)
-            for r in rows.itertuples()]
+    rows = gates[
+        (gates["run_id"] == run_id)
+        & (~gates["passed"].astype(bool))
+        & (gates["blocking"].astype(bool) == blocking)
+    ]
+    return [
+        CheckFailure(r.suite, _strip_summary(r.suite, r.summary), blocking)
+        for r in rows.itertuples()
+    ]
 
 
 def _strip_summary(name: str, summary: str | None) -> str:
@@ -291,7 +325,7 @@ def _strip_summary(name: str, summary: str | None) -> str:
     text = (summary or "").strip()
     for prefix in (f"{name}: FAILED", f"{name}:"):
         if text.startswith(prefix):
-            return text[len(prefix):].strip()
+            return text[len(prefix) :].strip()
     return text
 
 
@@ -303,17 +337,27 @@ def _attempt(row, gates: pd.DataFrame) -> Attempt:
         names = [n.strip() for n in str(row.failed_checks).split(",") if n.strip()]
         checks = [CheckFailure(n, _message_for(n, message, len(names))) for n in names]
     if not checks and row.outcome != "published":
-        checks = [CheckFailure("pipeline run failed" if row.outcome == "failed" else "blocked",
-                               message or "no message recorded")]
-    return Attempt(run_id, _to_datetime(row.attempted_at), str(row.outcome),
-                   _to_date(row.as_of_date), message, tuple(checks))
+        checks = [
+            CheckFailure(
+                "pipeline run failed" if row.outcome == "failed" else "blocked",
+                message or "no message recorded",
+            )
+        ]
+    return Attempt(
+        run_id,
+        _to_datetime(row.attempted_at),
+        str(row.outcome),
+        _to_date(row.as_of_date),
+        message,
+        tuple(checks),
+    )
 
 
 def _message_for(name: str, message: str, count: int) -> str:
     """The part of a joined publication message about one check, when it can be told apart."""
     for part in message.split("; "):
         if part.startswith(name):
-            text = part[len(name):].lstrip(" :—-").strip()
+            text = part[len(name) :].lstrip(" :—-").strip()
             return _strip_summary(name, f"{name}: {text}") or message
     return message if count == 1 else ""
 
@@ -322,8 +366,9 @@ def derive_status(published: pd.DataFrame, log: pd.DataFrame, gates: pd.DataFram
     """Compare the publication log with what is actually in the published table."""
     attempts = [_attempt(r, gates) for r in log.itertuples()] if len(log) else []
     if not len(published):
-        return Status("never", attempts_since=tuple(a for a in attempts
-                                                    if a.outcome != "published"))
+        return Status(
+            "never", attempts_since=tuple(a for a in attempts if a.outcome != "published")
+        )
 
     latest = published.sort_values("published_at").iloc[-1]
     run_id, published_at = str(latest["run_id"]), _to_datetime(latest["published_at"])
@@ -331,9 +376,14 @@ def derive_status(published: pd.DataFrame, log: pd.DataFrame, gates: pd.DataFram
     own = [a for a in attempts if a.run_id == run_id and a.outcome == "published"]
     anchor = own[-1].attempted_at if own else published_at
     as_of = own[-1].as_of if own and own[-1].as_of else _month_end(published["month"].max())
-    since = tuple(a for a in attempts
-                  if a.outcome != "published" and a.run_id != run_id
-                  and anchor is not None and a.attempted_at > anchor)
+    since = tuple(
+        a
+        for a in attempts
+        if a.outcome != "published"
+        and a.run_id != run_id
+        and anchor is not None
+        and a.attempted_at > anchor
+    )
     warnings = tuple(_failures(gates, run_id, blocking=False))
     if not since:
         return Status("validated", published_at, run_id, as_of, (), warnings)

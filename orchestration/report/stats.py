@@ -18,8 +18,9 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def nps_interval(n: float, p_promoter: float, p_detractor: float,
-                 z: float = Z95) -> tuple[float, float] | None:
+def nps_interval(
+    n: float, p_promoter: float, p_detractor: float, z: float = Z95
+) -> tuple[float, float] | None:
     """Normal approximation: NPS = 100 (p+ − p−), se = 100 sqrt((p+ + p− − (p+ − p−)²) / n)."""
     if not n or n <= 0:
         return None

@@ -38,11 +38,15 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
     paths.export()
     _require_gates_passed(paths, context.run.run_id)
     as_of = as_of_date(paths.landing_dir, ENTITIES)
-    dbt_vars = {"run_id": context.run.run_id, "as_of_date": as_of.isoformat() if as_of else "2999-12-31"}
+    dbt_vars = {
+        "run_id": context.run.run_id,
+        "as_of_date": as_of.isoformat() if as_of else "2999-12-31",
+    }
     yield from run_dbt(context, dbt, ["run", "--vars", json.dumps(dbt_vars)])
     rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
-    record_publication(paths, context.run.run_id, "published", [], rows, as_of,
-                       f"published {rows} KPI rows")
+    record_publication(
+        paths, context.run.run_id, "published", [], rows, as_of, f"published {rows} KPI rows"
+    )
     context.log.info(f"published {rows} KPI rows (as of {as_of})")
     if paths.target == "duckdb":
         serving = refresh_serving_copy(paths)
@@ -60,8 +64,10 @@ def _require_gates_passed(paths, run_id: str) -> None:
     """
     blocking = {s.name for s in SUITES if s.blocking}
     try:
-        rows = query_frame(paths, "select suite, passed from audit.gate_results "
-                                  f"where run_id = '{run_id}' and blocking")
+        rows = query_frame(
+            paths,
+            f"select suite, passed from audit.gate_results where run_id = '{run_id}' and blocking",
+        )
         ran = dict(zip(rows["suite"], rows["passed"]))
     except Exception:  # noqa: BLE001
         ran = {}
@@ -70,6 +76,6 @@ def _require_gates_passed(paths, run_id: str) -> None:
     if missing or failed:
         raise dg.Failure(
             description="refusing to publish KPIs this run did not audit: "
-                        f"gates not run {missing or '-'}, gates failed {failed or '-'}. "
-                        "Run the job c360_pipeline (or audit_and_publish).",
+            f"gates not run {missing or '-'}, gates failed {failed or '-'}. "
+            "Run the job c360_pipeline (or audit_and_publish).",
         )

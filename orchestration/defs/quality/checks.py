@@ -19,8 +19,12 @@ SUITES = load_suites(EXPECTATIONS_DIR)
 
 
 def _spec(suite) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(name=suite.name, asset=dg.AssetKey(list(suite.asset)),
-                             blocking=suite.blocking, description=suite.description)
+    return dg.AssetCheckSpec(
+        name=suite.name,
+        asset=dg.AssetKey(list(suite.asset)),
+        blocking=suite.blocking,
+        description=suite.description,
+    )
 
 
 def _metadata(result: SuiteResult) -> dict:
@@ -28,17 +32,24 @@ def _metadata(result: SuiteResult) -> dict:
         "suite_file": dg.MetadataValue.path(str(result.suite.path)),
         "rows_validated": result.rows_validated,
         "expectations": len(result.outcomes),
-        "failed_expectations": dg.MetadataValue.json([
-            {"expectation": o.expectation, "observed": o.observed,
-             "unexpected_count": o.unexpected_count, "unexpected_sample": o.unexpected_sample}
-            for o in result.failures
-        ]),
+        "failed_expectations": dg.MetadataValue.json(
+            [
+                {
+                    "expectation": o.expectation,
+                    "observed": o.observed,
+                    "unexpected_count": o.unexpected_count,
+                    "unexpected_sample": o.unexpected_sample,
+                }
+                for o in result.failures
+            ]
+        ),
         "summary": dg.MetadataValue.text(result.summary()),
     }
 
 
-@dg.multi_asset_check(specs=[_spec(s) for s in SUITES], name="quality_gates",
-                      pool=WAREHOUSE_POOL, can_subset=True)
+@dg.multi_asset_check(
+    specs=[_spec(s) for s in SUITES], name="quality_gates", pool=WAREHOUSE_POOL, can_subset=True
+)
 def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
     paths = settings.paths
     validator = Validator()
@@ -56,20 +67,39 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
         log = context.log.info if result.success else context.log.error
         log(result.summary())
         yield dg.AssetCheckResult(
-            asset_key=dg.AssetKey(list(suite.asset)), check_name=suite.name,
-            passed=result.success, metadata=_metadata(result),
+            asset_key=dg.AssetKey(list(suite.asset)),
+            check_name=suite.name,
+            passed=result.success,
+            metadata=_metadata(result),
             severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
         )
-    record_gate_results(paths, context.run.run_id, [{
-        "suite": r.suite.name, "asset": "/".join(r.suite.asset), "blocking": r.suite.blocking,
-        "passed": r.success, "rows_validated": r.rows_validated, "summary": r.summary(),
-        "failures": [o.__dict__ for o in r.failures],
-    } for r in results])
+    record_gate_results(
+        paths,
+        context.run.run_id,
+        [
+            {
+                "suite": r.suite.name,
+                "asset": "/".join(r.suite.asset),
+                "blocking": r.suite.blocking,
+                "passed": r.success,
+                "rows_validated": r.rows_validated,
+                "summary": r.summary(),
+                "failures": [o.__dict__ for o in r.failures],
+            }
+            for r in results
+        ],
+    )
     blocked = [r.suite.name for r in results if r.suite.blocking and not r.success]
     if blocked:
-        record_publication(paths, context.run.run_id, "blocked", blocked, None,
-                           as_of_date(paths.landing_dir, ENTITIES),
-                           "; ".join(r.summary() for r in results if r.suite.name in blocked))
+        record_publication(
+            paths,
+            context.run.run_id,
+            "blocked",
+            blocked,
+            None,
+            as_of_date(paths.landing_dir, ENTITIES),
+            "; ".join(r.summary() for r in results if r.suite.name in blocked),
+        )
 
 
 defs = dg.Definitions(asset_checks=[quality_gates])

@@ -118,7 +118,8 @@ class Validator:
         gx_suite = ExpectationSuite(**json.loads(json.dumps(suite.definition)))
         asset = self._source.add_dataframe_asset(suite.name)
         batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
-            batch_parameters={"dataframe": frame})
+            batch_parameters={"dataframe": frame}
+        )
         result = batch.validate(gx_suite)
         outcomes = []
         for r in result.results:
@@ -128,12 +129,14 @@ class Validator:
             if cfg.meta.get("label"):
                 label = f"{cfg.meta['label']} [{label}]"
             details = r.result or {}
-            outcomes.append(ExpectationOutcome(
-                expectation=label,
-                success=bool(r.success),
-                observed=_clean(details.get("observed_value")),
-                unexpected_count=details.get("unexpected_count"),
-                unexpected_sample=_clean(details.get("partial_unexpected_list") or []),
-            ))
+            outcomes.append(
+                ExpectationOutcome(
+                    expectation=label,
+                    success=bool(r.success),
+                    observed=_clean(details.get("observed_value")),
+                    unexpected_count=details.get("unexpected_count"),
+                    unexpected_sample=_clean(details.get("partial_unexpected_list") or []),
+                )
+            )
         self._source.delete_asset(suite.name)
         return SuiteResult(suite, bool(result.success), len(frame), outcomes)
