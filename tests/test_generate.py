@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sources import ENTITIES
 from sources.generate import generate
 
 AS_OF = dt.date(2026, 11, 1)
@@ -25,31 +26,7 @@ JSON_ENTITIES = [
     "billing/subscriptions",
     "billing/invoices",
 ]
-CSV_COLUMNS = {
-    "call_center/calls": [
-        "call_id",
-        "direction",
-        "caller_number",
-        "customer_ref",
-        "queue",
-        "agent_id",
-        "started_at",
-        "answered_at",
-        "ended_at",
-        "wrap_seconds",
-        "disposition",
-    ],
-    "call_center/surveys": [
-        "survey_id",
-        "call_id",
-        "responded_at",
-        "csat",
-        "nps",
-        "effort",
-        "comment",
-    ],
-    "finance/fx_rates": ["month", "currency", "usd_per_unit"],
-}
+CSV_COLUMNS = {e.landing_path: [f.name for f in e.fields] for e in ENTITIES if e.format == "csv"}
 ENTITIES = JSON_ENTITIES + list(CSV_COLUMNS)
 SF_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
 ISO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")

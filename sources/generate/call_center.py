@@ -15,26 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from sources.call_center import CALLS, SURVEYS
+
 from . import text
 from .calendar import DAY, HOUR, Calendar, unix_day
 from .ids import chars_to_series, random_hex
 from .lifecycle import Lifecycle
 from .population import Population
 
-CALL_COLUMNS = [
-    "call_id",
-    "direction",
-    "caller_number",
-    "customer_ref",
-    "queue",
-    "agent_id",
-    "started_at",
-    "answered_at",
-    "ended_at",
-    "wrap_seconds",
-    "disposition",
-]
-SURVEY_COLUMNS = ["survey_id", "call_id", "responded_at", "csat", "nps", "effort", "comment"]
+CALL_COLUMNS = [f.name for f in CALLS.fields]  # the contract, in its order
+SURVEY_COLUMNS = [f.name for f in SURVEYS.fields]
 
 # Site: standard UTC offset in hours and its daylight-saving rule.
 _SITES = [(-5, "us"), (-8, "us"), (0, "eu"), (1, "eu")]
