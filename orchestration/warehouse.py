@@ -38,7 +38,7 @@ def duckdb_connection(
         con.close()
 
 
-def _pg_dsn() -> str:
+def pg_dsn() -> str:
     return os.environ.get("C360_PG_DSN") or (
         f"host={os.environ.get('PGHOST', '127.0.0.1')} port={os.environ.get('PGPORT', '5432')} "
         f"user={os.environ.get('PGUSER', 'postgres')} dbname={os.environ.get('PGDATABASE', 'postgres')}"
@@ -49,7 +49,7 @@ def query_frame(settings: Settings, sql: str) -> pd.DataFrame:
     if settings.target == "postgres":
         import psycopg
 
-        with psycopg.connect(_pg_dsn()) as con, con.cursor() as cur:
+        with psycopg.connect(pg_dsn()) as con, con.cursor() as cur:
             cur.execute(sql)
             columns = [d.name for d in cur.description or []]
             return pd.DataFrame(cur.fetchall(), columns=columns)
@@ -62,7 +62,7 @@ def execute(settings: Settings, statements: Sequence[tuple[str, Sequence[Any]]])
     if settings.target == "postgres":
         import psycopg
 
-        with psycopg.connect(_pg_dsn()) as con, con.cursor() as cur:
+        with psycopg.connect(pg_dsn()) as con, con.cursor() as cur:
             for sql, params in statements:
                 cur.execute(sql.replace("?", "%s"), params)
         return

@@ -12,6 +12,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.resources import C360Settings
+from orchestration.raw_postgres import load_raw_into_postgres
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 from sources import ENTITIES
 from sources.landing import as_of_date
@@ -24,9 +25,8 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 if shutil.which("dbt") is None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
-dbt_project = DbtProject(
-    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=Settings.from_env().target
-)
+# No fixed target: profiles.yml picks it from C360_TARGET when dbt runs.
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
@@ -99,8 +99,12 @@ PUBLISH_SELECTION = "path:models/published"
 def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings
 ):
-    settings.paths.export()
-    yield from run_dbt(context, dbt, ["build", "--vars", dbt_vars(settings.paths)])
+    paths = settings.paths
+    paths.export()
+    if paths.target == "postgres":  # PostgreSQL cannot read the Parquet raw layer: load it
+        counts = load_raw_into_postgres(paths)
+        context.log.info(f"loaded the raw layer into PostgreSQL: {counts}")
+    yield from run_dbt(context, dbt, ["build", "--vars", dbt_vars(paths)])
 
 
 defs = dg.Definitions(

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
 from orchestration.settings import Settings
@@ -142,45 +140,13 @@ def utc_now() -> dt.datetime:
 # ----------------------------------------------------------------------------- reading
 
 
-def _icu_available() -> bool:
-    """Whether DuckDB can honour `TimeZone` (it needs the icu extension, which DuckDB loads from
-    the network when it is not bundled)."""
-    try:
-        duckdb.connect(":memory:", config={"TimeZone": "UTC"}).close()
-        return True
-    except duckdb.Error:
-        return False
-
-
-@contextmanager
-def _read_only(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    if _icu_available():
-        with duckdb_connection(settings, read_only=True) as con:
-            yield con
-        return
-    # Without icu, orchestration.warehouse cannot set TimeZone. Nothing read here depends on it
-    # (dates and naive UTC timestamps only), so open plainly, waiting politely for a writer.
-    for attempt in range(20):
-        try:
-            con = duckdb.connect(str(settings.warehouse), read_only=True)
-            break
-        except duckdb.IOException:
-            if attempt == 19:
-                raise
-            time.sleep(min(0.25 * 2**attempt, 5))
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 @contextmanager
 def _reader(settings: Settings) -> Iterator[Callable[[str], pd.DataFrame]]:
     """One read-only connection for every query, so all of them see the same state."""
     if settings.target == "postgres":
         yield lambda sql: query_frame(settings, sql)
         return
-    with _read_only(settings) as con:
+    with duckdb_connection(settings, read_only=True) as con:
         yield lambda sql: con.sql(sql).df()
 
 

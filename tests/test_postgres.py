@@ -1,0 +1,83 @@
+"""The same pipeline on the production target, PostgreSQL: the fixture publishes the same KPIs.
+
+Needs the PostgreSQL server on 127.0.0.1:5432 (trust auth); each run gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import uuid
+
+import pytest
+
+from tests.conftest import FIXTURES, run_pipeline
+from tests.fixtures.small import expected as X
+
+psycopg = pytest.importorskip("psycopg")
+
+
+def _admin():
+    try:
+        return psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+            autocommit=True,
+            connect_timeout=3,
+        )
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server reachable on 127.0.0.1:5432 ({exc})")
+
+
+@pytest.fixture
+def pg_database(tmp_path, monkeypatch):
+    name = f"c360_test_{uuid.uuid4().hex[:10]}"
+    with _admin() as admin:
+        admin.execute(f"create database {name}")
+    shutil.copytree(FIXTURES / "small" / "landing", tmp_path / "landing")
+    for var, value in {
+        "C360_TARGET": "postgres",
+        "PGHOST": "127.0.0.1",
+        "PGPORT": "5432",
+        "PGUSER": "postgres",
+        "PGDATABASE": name,
+        "C360_LANDING_DIR": str(tmp_path / "landing"),
+        "C360_WAREHOUSE": str(tmp_path / "warehouse" / "c360.duckdb"),
+        "C360_REPORT_DIR": str(tmp_path / "reports"),
+    }.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.delenv("C360_RAW_DIR", raising=False)
+    monkeypatch.delenv("C360_PG_DSN", raising=False)
+    yield name
+    with _admin() as admin:
+        admin.execute(f"drop database if exists {name} with (force)")
+
+
+def test_fixture_publishes_the_hand_computed_kpis_on_postgres(pg_database: str) -> None:
+    from orchestration.run import EXIT_PUBLISHED, outcome_of
+
+    outcome = outcome_of(run_pipeline())
+    assert outcome.exit_code == EXIT_PUBLISHED, outcome
+    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={pg_database}") as con:
+        rows = con.execute(
+            "select to_char(month, 'YYYY-MM-DD'), kpi, value, numerator, "
+            "denominator from published.cco_kpi_monthly"
+        ).fetchall()
+        identity = con.execute(
+            "select source_system, source_id, customer_id, match_rule "
+            "from marts.customer_identity_map"
+        ).fetchall()
+    actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
+    assert actual.keys() == X.EXPECTED_KPIS.keys()
+
+    def close(a, w):
+        return (a is None and w is None) or (
+            a is not None and w is not None and math.isclose(a, w, rel_tol=1e-6, abs_tol=1e-6)
+        )
+
+    wrong = {
+        key: (actual[key], want)
+        for key, want in X.EXPECTED_KPIS.items()
+        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
+    }
+    assert not wrong
+    assert sorted(identity) == sorted(X.EXPECTED_IDENTITY)
