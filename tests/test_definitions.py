@@ -48,3 +48,27 @@ def test_jobs_schedule_and_sensor() -> None:
     assert defs.resolve_job_def("audit_and_publish") is not None
     assert defs.resolve_schedule_def("daily_pipeline").cron_schedule == "0 6 * * *"
     assert defs.resolve_sensor_def("new_deliveries") is not None
+
+
+def test_every_mart_and_published_column_is_described_and_contracted() -> None:
+    import json
+
+    from orchestration.defs.dbt import dbt_project, ensure_manifest
+
+    manifest = json.loads(ensure_manifest(dbt_project).read_text())
+    undocumented, uncontracted = [], []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["fqn"][1] not in ("marts", "published"):
+            continue
+        if not node["config"]["contract"]["enforced"]:
+            uncontracted.append(node["name"])
+        undocumented += [
+            f"{node['name']}.{c}"
+            for c, col in node["columns"].items()
+            if not col.get("description")
+        ]
+        if not node.get("description"):
+            undocumented.append(node["name"])
+    assert not uncontracted and not undocumented, (uncontracted, undocumented)
+    exposures = {e["name"] for e in manifest["exposures"].values()}
+    assert "cco_scorecard" in exposures

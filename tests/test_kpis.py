@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +137,31 @@ def test_rerun_on_same_landing_publishes_identical_values(warehouse) -> None:
     )
     assert after == before
     assert query(warehouse, "select count(*) from raw.crm_accounts") == raw_before
+
+
+def test_dbt_docs_generate_describes_the_built_warehouse(warehouse, tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    dbt = Path(sys.executable).parent / "dbt"
+    subprocess.run(
+        [
+            str(dbt),
+            "docs",
+            "generate",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    catalog = json.loads((tmp_path / "catalog.json").read_text())
+    assert "model.c360.customer_360" in catalog["nodes"]
+    assert "model.c360.cco_kpi_monthly" in catalog["nodes"]
