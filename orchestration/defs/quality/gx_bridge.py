@@ -76,6 +76,8 @@ class SuiteResult:
         parts = []
         for o in self.failures:
             detail = f"observed {_short(o.observed)}" if o.observed is not None else ""
+            if o.unexpected_sample and not o.unexpected_count:  # table-level: the rows
+                detail += f": {_short(o.unexpected_sample, limit=400)}"
             if o.unexpected_count:
                 detail = f"{o.unexpected_count} unexpected, e.g. {_short(o.unexpected_sample)}"
             parts.append(f"{o.expectation} {detail}".strip())
@@ -92,11 +94,12 @@ def load_suites(folder: Path) -> list[Suite]:
 
 
 def _clean(value: Any) -> Any:
+    """JSON-safe (Dagster metadata): NaN becomes null, timestamps text, samples at most 10."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, list):
-        return [_clean(v) for v in value[:10]]
-    return value
+        value = value[:10]
+    return json.loads(json.dumps(value, default=str).replace("NaN", "null"))
 
 
 class Validator:
@@ -129,13 +132,17 @@ class Validator:
             if cfg.meta.get("label"):
                 label = f"{cfg.meta['label']} [{label}]"
             details = r.result or {}
+            sample = details.get("partial_unexpected_list") or []
+            if not r.success and cfg.type.startswith("expect_table_"):
+                # a table-level failure says most by showing the rows themselves
+                sample = frame.head(5).to_dict("records")
             outcomes.append(
                 ExpectationOutcome(
                     expectation=label,
                     success=bool(r.success),
                     observed=_clean(details.get("observed_value")),
                     unexpected_count=details.get("unexpected_count"),
-                    unexpected_sample=_clean(details.get("partial_unexpected_list") or []),
+                    unexpected_sample=_clean(sample),
                 )
             )
         self._source.delete_asset(suite.name)
