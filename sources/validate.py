@@ -26,22 +26,30 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _json_field(f: Field, doc: str = "j") -> tuple[str, str, str]:
-    """(value expression, present condition, type error condition) of a JSON field."""
-    path = _q(f.json_path)
-    jtype = f"json_type({doc}, {path})"
-    text = f"json_extract_string({doc}, {path})"
+def _json_field(f: Field, value_of: str) -> tuple[str, str, str]:
+    """(value expression, present condition, type error condition) of a JSON field.
+
+    `value_of` is the field's JSON value, already extracted: each document is parsed once (one
+    multi-path `json_extract`) and the checks then read small values, not the whole document.
+    """
+    jtype = f"json_type({value_of})"
+    text = f"json_extract_string({value_of}, '$')"
     value = {
         "string": f"case when {jtype} = 'VARCHAR' then {text} end",
         "integer": f"case when {jtype} in {_JSON_INT} then try_cast({text} as bigint) end",
         "boolean": f"case when {jtype} = 'BOOLEAN' then {text} = 'true' end",
         "number": f"case when {jtype} in ('BIGINT', 'UBIGINT', 'DOUBLE') then {text}::double end",
-        "object": f"case when {jtype} = 'OBJECT' then json_extract({doc}, {path})::varchar end",
+        "object": f"case when {jtype} = 'OBJECT' then {value_of}::varchar end",
         "sf_datetime": f"case when {jtype} = 'VARCHAR' then "
         f"timezone('UTC', try_strptime({text}, '{SF_DATETIME}')) end",
     }[f.type]
     present = f"coalesce({jtype}, 'NULL') <> 'NULL'"
     return value, present, f"({value}) is null"
+
+
+def _extract_all(fields: tuple[Field, ...], doc: str) -> str:
+    """One parse of `doc`: the JSON values of every field, as a list in field order."""
+    return f"json_extract({doc}, [{', '.join(_q(f.json_path) for f in fields)}])"
 
 
 def _csv_field(f: Field) -> tuple[str, str, str]:
@@ -71,16 +79,20 @@ _EXPECTED = {
 
 
 def _checks(
-    fields: tuple[Field, ...], entity: Entity | None, fmt: str, doc: str = "j", prefix: str = ""
+    fields: tuple[Field, ...], entity: Entity | None, fmt: str, values: str = "v", prefix: str = ""
 ) -> tuple[list[str], list[str]]:
-    """Select expressions of the typed columns, and one reason expression per failed check."""
+    """Select expressions of the typed columns, and one reason expression per failed check.
+
+    For JSON, `values` names the list made by `_extract_all` (the i-th field is `values[i]`).
+    """
     columns, reasons = [], []
-    for f in fields:
-        value, present, bad = _json_field(f, doc) if fmt == "jsonl" else _csv_field(f)
+    for i, f in enumerate(fields, start=1):
+        value_of = f"{values}[{i}]"
+        value, present, bad = _json_field(f, value_of) if fmt == "jsonl" else _csv_field(f)
         columns.append(f"{value} as {_ident(f.raw_column)}")
         name = prefix + f.name
         found = (
-            f"coalesce(json_type({doc}, {_q(f.json_path)}), '?')"
+            f"coalesce(json_type({value_of}), '?')"
             if fmt == "jsonl"
             else f"'\"' || {_ident(f.name)} || '\"'"
         )
@@ -105,12 +117,14 @@ def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Tab
     if entity is INVOICES:
         line_reason = "lines.reason"
     con.register("batch", batch)
-    parsed = (
+    documents = (
         "select line_no, raw, case when json_valid(raw) and json_type(raw) = 'OBJECT' "
         "then raw::json end as j from batch"
     )
     sql = f"""
-        with parsed as ({parsed}),
+        with parsed as materialized (
+            select *, {_extract_all(entity.fields, "j")} as v from ({documents})
+        ),
         {_invoice_line_reasons_cte() if entity is INVOICES else "lines as (select null)"}
         select line_no, raw,
             case when j is null then 'malformed JSON: not a JSON object'
@@ -128,11 +142,14 @@ def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Tab
 
 
 def _invoice_line_reasons_cte() -> str:
-    _, reasons = _checks(INVOICE_LINE_FIELDS, None, "jsonl", doc="l", prefix="lines.data[].")
+    _, reasons = _checks(INVOICE_LINE_FIELDS, None, "jsonl", values="lv", prefix="lines.data[].")
     return f"""
         exploded as (
-            select line_no, unnest(json_extract(j, '$.lines.data[*]')) as l
-            from parsed where json_type(j, '$.lines.data') = 'ARRAY'
+            select line_no, {_extract_all(INVOICE_LINE_FIELDS, "l")} as lv
+            from (
+                select line_no, unnest(json_extract(j, '$.lines.data[*]')) as l
+                from parsed where json_type(j, '$.lines.data') = 'ARRAY'
+            )
         ),
         lines as (
             select line_no,
@@ -147,16 +164,19 @@ def _invoice_line_reasons_cte() -> str:
 
 def invoice_lines(con: duckdb.DuckDBPyConnection, invoices: pa.Table) -> pa.Table:
     """Flatten the lines of valid invoices: one row per element of `lines.data`."""
-    columns, _ = _checks(INVOICE_LINE_FIELDS, None, "jsonl", doc="l")
+    columns, _ = _checks(INVOICE_LINE_FIELDS, None, "jsonl", values="lv")
     con.register("invoices", invoices)
     try:
         return _arrow(
             con.sql(f"""
-            with exploded as (
-                select line_no, id as invoice_id,
-                    unnest(json_extract(raw::json, '$.lines.data[*]')) as l,
-                    generate_subscripts(json_extract(raw::json, '$.lines.data[*]'), 1) as line_index
+            with documents as (
+                select line_no, id as invoice_id, json_extract(raw, '$.lines.data[*]') as ls
                 from invoices
+            ),
+            exploded as (
+                select line_no, invoice_id, line_index,
+                    {_extract_all(INVOICE_LINE_FIELDS, "ls[line_index]")} as lv
+                from (select *, generate_subscripts(ls, 1) as line_index from documents)
             )
             select line_no, invoice_id, line_index, {", ".join(columns)}
             from exploded order by line_no, line_index
