@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 BATCH_LINES = 100_000
 
@@ -54,32 +56,35 @@ def _count_lines(path: Path) -> int:
         return 1
 
 
+def _lines_table(
+    chunk: list[bytes], first_line: int
+) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """A chunk of raw lines as (line_no, raw); blank lines dropped, non-UTF-8 lines rejected."""
+    numbers = pa.array(np.arange(first_line, first_line + len(chunk), dtype=np.int64))
+    try:  # fast path: the whole chunk is valid UTF-8 (Arrow validates it in one go)
+        texts = pa.array(chunk, pa.binary()).cast(pa.string())
+        rejects: list[tuple[int, str, str]] = []
+    except pa.ArrowInvalid:
+        decoded, rejects = [], []
+        for n, raw in enumerate(chunk, start=first_line):
+            try:
+                decoded.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                rejects.append((n, f"not UTF-8: {exc}", raw.decode("utf-8", "replace")))
+                decoded.append("")
+        texts = pa.array(decoded, pa.string())
+    texts = pc.utf8_rtrim(texts, characters="\r\n")
+    keep = pc.not_equal(pc.utf8_trim_whitespace(texts), "")
+    return pa.table({"line_no": numbers, "raw": texts}).filter(keep), rejects
+
+
 def read_jsonl(path: Path, batch_lines: int = BATCH_LINES) -> Iterator[Batch]:
     line_no = 0
     try:
         with _open_binary(path) as fh:
-            while True:
-                chunk = fh.readlines(batch_lines * 200) if batch_lines else fh.readlines()
-                if not chunk:
-                    return
-                numbers: list[int] = []
-                texts: list[str] = []
-                rejects: list[tuple[int, str, str]] = []
-                for raw in chunk:
-                    line_no += 1
-                    try:
-                        text = raw.decode("utf-8").rstrip("\r\n")
-                    except UnicodeDecodeError as exc:
-                        rejects.append(
-                            (line_no, f"not UTF-8: {exc}", raw.decode("utf-8", "replace"))
-                        )
-                        continue
-                    if text.strip():
-                        numbers.append(line_no)
-                        texts.append(text)
-                table = pa.table(
-                    {"line_no": pa.array(numbers, pa.int64()), "raw": pa.array(texts, pa.string())}
-                )
+            while chunk := fh.readlines(batch_lines * 200):
+                table, rejects = _lines_table(chunk, line_no + 1)
+                line_no += len(chunk)
                 yield Batch(table, rejects)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise UnreadableFile(

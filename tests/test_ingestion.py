@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -228,3 +229,17 @@ def test_every_entity_has_an_empty_but_readable_raw_table_before_data(
     assert summary.files_seen == 0
     schema = pq.read_schema(tmp_path / "raw" / entity.table / "_schema.parquet")
     assert {"_source_file", "_source_line", "_delivery_date", "_ingested_at"} <= set(schema.names)
+
+
+def test_a_line_that_is_not_utf8_is_rejected_and_blank_lines_are_not_records(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "landing/crm/accounts/2026-01-01"
+    folder.mkdir(parents=True)
+    good = json.dumps(ACCOUNT).encode()
+    (folder / "a.jsonl").write_bytes(good + b"\n\n" + b'{"Id": "\xff"}\n' + good + b"\r\n")
+    summary = ingest(tmp_path, "crm_accounts")
+    assert (summary.records_loaded, summary.records_rejected) == (2, 1)
+    assert [r["_source_line"] for r in rows(tmp_path, "crm_accounts")] == [1, 4]
+    [reject] = rejects(tmp_path, "crm_accounts")
+    assert reject["source_line"] == 3 and reject["reason"].startswith("not UTF-8")
