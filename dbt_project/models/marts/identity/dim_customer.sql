@@ -1,7 +1,12 @@
 -- One row per customer: what anchors it (a CRM account, or a billing customer of its own), the
 -- account's attributes, and how it is billed.
 with customers as (
-    select * from {{ ref('int_customers__unioned') }}
+    select
+        *,
+        -- an equality key, so the join below stays a hash join (a filter on the left side
+        -- inside a left join's condition turns it into a nested loop)
+        case when anchor_type = 'billing_only' then anchor_id end as anchor_billing_customer_id
+    from {{ ref('int_customers__unioned') }}
 ),
 
 accounts as (
@@ -59,8 +64,7 @@ final as (
     left join accounts
         on customers.customer_id = accounts.customer_id
     left join billing_customers as anchor_billing
-        on customers.anchor_type = 'billing_only'
-        and customers.anchor_id = anchor_billing.billing_customer_id
+        on customers.anchor_billing_customer_id = anchor_billing.billing_customer_id
     left join billing_counts
         on customers.customer_id = billing_counts.customer_id
     left join billed
