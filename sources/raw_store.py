@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -267,11 +268,15 @@ def _batches(entity: Entity, path: Path):
 
 
 def _ingest_file(
-    store: RawStore, entity: Entity, f: LandingFile, now: dt.datetime, unknown: set[str]
+    con: duckdb.DuckDBPyConnection,
+    store: RawStore,
+    entity: Entity,
+    f: LandingFile,
+    now: dt.datetime,
+    unknown: set[str],
 ) -> FileResult:
     writer = _FileWriter(store, entity, f)
     result = FileResult(f.relpath, "ingested")
-    con = connect()
     schema = table_schema(entity)
     try:
         batch: Batch
@@ -333,8 +338,6 @@ def _ingest_file(
     except BaseException:
         writer.abort()
         raise
-    finally:
-        con.close()
     writer.commit()
     return result
 
@@ -367,48 +370,49 @@ def ingest_entity(
     summary = IngestSummary(entity.table, files_seen=len(found.files), ignored=found.ignored)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     current: dict[str, dict] = {}
-    for f in found.files:
-        stat = f.path.stat()
-        previous = manifest.get(f.relpath)
-        if previous and (previous["size_bytes"], previous["mtime_ns"]) == (
-            stat.st_size,
-            stat.st_mtime_ns,
-        ):
-            current[f.relpath] = previous
-            summary.files_skipped += 1
-            continue
-        digest = _sha256(f.path)
-        if previous and previous["sha256"] == digest:
-            current[f.relpath] = previous | {"mtime_ns": stat.st_mtime_ns}
-            summary.files_skipped += 1
-            continue
-        unknown: set[str] = set()
-        result = _ingest_file(store, entity, f, now, unknown)
-        summary.unknown_fields |= unknown
-        summary.files_ingested += result.status == "ingested"
-        summary.files_rejected += result.status == "rejected"
-        summary.records_read += result.records_read
-        summary.records_loaded += result.records_loaded
-        summary.records_rejected += result.records_rejected
-        log(
-            f"{entity.table}: {f.relpath}: {result.records_loaded} loaded, "
-            f"{result.records_rejected} rejected"
-        )
-        current[f.relpath] = {
-            "entity": entity.table,
-            "source_file": f.relpath,
-            "delivery_date": f.delivery_date,
-            "size_bytes": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
-            "sha256": digest,
-            "records_read": result.records_read,
-            "records_loaded": result.records_loaded,
-            "records_rejected": result.records_rejected,
-            "file_rejected_reason": result.reason,
-            "unknown_fields": ",".join(sorted(unknown)) or None,
-            "ingested_at": now,
-            "run_id": run_id,
-        }
+    with connect() as con:  # one validation engine for all of the entity's files
+        for f in found.files:
+            stat = f.path.stat()
+            previous = manifest.get(f.relpath)
+            if previous and (previous["size_bytes"], previous["mtime_ns"]) == (
+                stat.st_size,
+                stat.st_mtime_ns,
+            ):
+                current[f.relpath] = previous
+                summary.files_skipped += 1
+                continue
+            digest = _sha256(f.path)
+            if previous and previous["sha256"] == digest:
+                current[f.relpath] = previous | {"mtime_ns": stat.st_mtime_ns}
+                summary.files_skipped += 1
+                continue
+            unknown: set[str] = set()
+            result = _ingest_file(con, store, entity, f, now, unknown)
+            summary.unknown_fields |= unknown
+            summary.files_ingested += result.status == "ingested"
+            summary.files_rejected += result.status == "rejected"
+            summary.records_read += result.records_read
+            summary.records_loaded += result.records_loaded
+            summary.records_rejected += result.records_rejected
+            log(
+                f"{entity.table}: {f.relpath}: {result.records_loaded} loaded, "
+                f"{result.records_rejected} rejected"
+            )
+            current[f.relpath] = {
+                "entity": entity.table,
+                "source_file": f.relpath,
+                "delivery_date": f.delivery_date,
+                "size_bytes": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "sha256": digest,
+                "records_read": result.records_read,
+                "records_loaded": result.records_loaded,
+                "records_rejected": result.records_rejected,
+                "file_rejected_reason": result.reason,
+                "unknown_fields": ",".join(sorted(unknown)) or None,
+                "ingested_at": now,
+                "run_id": run_id,
+            }
     for gone in manifest.keys() - current.keys():
         _remove(store, entity, gone, manifest[gone])
         summary.files_removed += 1
