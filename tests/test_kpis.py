@@ -119,24 +119,27 @@ def test_at_risk_customers(warehouse) -> None:
     assert all(close(actual[k], v) for k, v in X.EXPECTED_AT_RISK.items())
 
 
-def test_rerun_on_same_landing_publishes_identical_values(warehouse) -> None:
-    before = query(
-        warehouse,
-        "select month, kpi, value, numerator, denominator "
-        "from published.cco_kpi_monthly order by all",
-    )
-    raw_before = query(warehouse, "select count(*) from raw.crm_accounts")
-    result = run_pipeline()
-    from orchestration.run import EXIT_PUBLISHED, outcome_of
+def test_rerun_publishes_identical_values_while_bi_holds_the_serving_copy(warehouse) -> None:
+    import duckdb
 
-    assert outcome_of(result).exit_code == EXIT_PUBLISHED
-    after = query(
-        warehouse,
-        "select month, kpi, value, numerator, denominator "
-        "from published.cco_kpi_monthly order by all",
-    )
-    assert after == before
+    from orchestration.serving import serving_path
+
+    published = "select month, kpi, value, numerator, denominator from published.cco_kpi_monthly order by all"
+    before = query(warehouse, published)
+    raw_before = query(warehouse, "select count(*) from raw.crm_accounts")
+    # A BI tool connected to the serving copy for the whole run: neither side may fail.
+    with duckdb.connect(str(serving_path(warehouse)), read_only=True) as bi:
+        assert bi.sql("select count(*) from published.cco_kpi_monthly").fetchone()[0] == len(before)
+        from orchestration.run import EXIT_PUBLISHED, outcome_of
+
+        assert outcome_of(run_pipeline()).exit_code == EXIT_PUBLISHED
+        assert bi.sql("select count(*) from marts.customer_360").fetchone()[0] == len(
+            X.ALL_CUSTOMERS
+        )
+    assert query(warehouse, published) == before
     assert query(warehouse, "select count(*) from raw.crm_accounts") == raw_before
+    with duckdb.connect(str(serving_path(warehouse)), read_only=True) as bi:
+        assert bi.sql(published).fetchall() == before
 
 
 def test_dbt_docs_generate_describes_the_built_warehouse(warehouse, tmp_path) -> None:
