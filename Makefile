@@ -37,7 +37,7 @@ test: install
 	$(VENV)/bin/python -m pytest -q
 
 bench: install
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check orchestration sources tests bench
