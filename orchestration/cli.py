@@ -10,8 +10,6 @@ from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT, Settings
 
-EXIT_PUBLISHED, EXIT_FAILED, EXIT_BLOCKED = 0, 1, 2
-
 
 def dagster_home() -> Path:
     """A local Dagster instance inside the project; run history survives across runs."""
@@ -100,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        return EXIT_FAILED
+        return 1  # INTERFACE.md: 1 on any failure other than a blocking gate
 
 
 if __name__ == "__main__":
