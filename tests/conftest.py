@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -16,17 +16,29 @@ from orchestration.settings import Settings
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture
-def c360_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Point every C360_* setting at a fresh folder under tmp_path."""
-    monkeypatch.setenv("C360_LANDING_DIR", str(tmp_path / "landing"))
-    monkeypatch.setenv("C360_WAREHOUSE", str(tmp_path / "warehouse" / "c360.duckdb"))
+def point_settings_at(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, landing_from: Path | None = None
+) -> Settings:
+    """Point every C360_* setting at `folder` (landing copied from `landing_from` if given)."""
+    if landing_from is not None:
+        shutil.copytree(landing_from, folder / "landing")
+    monkeypatch.setenv("C360_LANDING_DIR", str(folder / "landing"))
+    monkeypatch.setenv("C360_WAREHOUSE", str(folder / "warehouse" / "c360.duckdb"))
     monkeypatch.delenv("C360_RAW_DIR", raising=False)
-    monkeypatch.setenv("C360_REPORT_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("C360_REPORT_DIR", str(folder / "reports"))
     monkeypatch.setenv("C360_TARGET", "duckdb")
     settings = Settings.from_env()
-    settings.landing_dir.mkdir(parents=True)
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+SMALL_LANDING = FIXTURES / "small" / "landing"
+
+
+@pytest.fixture
+def c360_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Every C360_* setting pointed at a fresh folder under tmp_path."""
+    return point_settings_at(tmp_path, monkeypatch)
 
 
 def run_pipeline(job: str = "c360_pipeline") -> dg.ExecuteInProcessResult:
@@ -61,8 +73,3 @@ def write_text(landing: Path, entity: str, delivery: str, name: str, text: str) 
     path = folder / name
     path.write_text(text)
     return path
-
-
-@pytest.fixture
-def small_landing() -> Iterator[Path]:
-    yield FIXTURES / "small" / "landing"

@@ -15,20 +15,22 @@ import pytest
 
 from orchestration.run import EXIT_BLOCKED, EXIT_PUBLISHED, outcome_of
 from orchestration.settings import Settings
-from tests.conftest import FIXTURES, query, run_pipeline, write_jsonl, write_text
+from tests.conftest import (
+    SMALL_LANDING,
+    point_settings_at,
+    query,
+    run_pipeline,
+    write_jsonl,
+    write_text,
+)
 
 PUBLISHED = "select * from published.cco_kpi_monthly order by month, kpi"
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    tmp = tmp_path_factory.mktemp("gates")
-    shutil.copytree(FIXTURES / "small" / "landing", tmp / "landing")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("C360_LANDING_DIR", str(tmp / "landing"))
-        mp.setenv("C360_WAREHOUSE", str(tmp / "warehouse" / "c360.duckdb"))
-        mp.delenv("C360_RAW_DIR", raising=False)
-        mp.setenv("C360_TARGET", "duckdb")
+        point_settings_at(tmp_path_factory.mktemp("gates"), mp, landing_from=SMALL_LANDING)
         assert outcome_of(run_pipeline()).exit_code == EXIT_PUBLISHED
         yield Settings.from_env()
 
@@ -38,7 +40,7 @@ def landing(published: Settings) -> Iterator[Path]:
     """The landing directory, restored to the clean fixture after the test."""
     yield published.landing_dir
     shutil.rmtree(published.landing_dir)
-    shutil.copytree(FIXTURES / "small" / "landing", published.landing_dir)
+    shutil.copytree(SMALL_LANDING, published.landing_dir)
 
 
 def assert_blocked_by(settings: Settings, check: str) -> None:

@@ -8,25 +8,18 @@ real pipeline run (ingestion, dbt, quality gates, publication) on the fixture fe
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, query, run_pipeline
+from tests.conftest import SMALL_LANDING, point_settings_at, query, run_pipeline
 from tests.fixtures.small import expected as X
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("kpis")
-    shutil.copytree(FIXTURES / "small" / "landing", tmp / "landing")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("C360_LANDING_DIR", str(tmp / "landing"))
-        mp.setenv("C360_WAREHOUSE", str(tmp / "warehouse" / "c360.duckdb"))
-        mp.delenv("C360_RAW_DIR", raising=False)
-        mp.setenv("C360_REPORT_DIR", str(tmp / "reports"))
-        mp.setenv("C360_TARGET", "duckdb")
+        point_settings_at(tmp_path_factory.mktemp("kpis"), mp, landing_from=SMALL_LANDING)
         from orchestration.run import EXIT_PUBLISHED, outcome_of
         from orchestration.settings import Settings
 

@@ -6,12 +6,11 @@ Needs the PostgreSQL server on 127.0.0.1:5432 (trust auth); each run gets a data
 from __future__ import annotations
 
 import math
-import shutil
 import uuid
 
 import pytest
 
-from tests.conftest import FIXTURES, run_pipeline
+from tests.conftest import SMALL_LANDING, point_settings_at, run_pipeline
 from tests.fixtures.small import expected as X
 
 psycopg = pytest.importorskip("psycopg")
@@ -33,19 +32,15 @@ def pg_database(tmp_path, monkeypatch):
     name = f"c360_test_{uuid.uuid4().hex[:10]}"
     with _admin() as admin:
         admin.execute(f"create database {name}")
-    shutil.copytree(FIXTURES / "small" / "landing", tmp_path / "landing")
+    point_settings_at(tmp_path, monkeypatch, landing_from=SMALL_LANDING)
     for var, value in {
         "C360_TARGET": "postgres",
         "PGHOST": "127.0.0.1",
         "PGPORT": "5432",
         "PGUSER": "postgres",
         "PGDATABASE": name,
-        "C360_LANDING_DIR": str(tmp_path / "landing"),
-        "C360_WAREHOUSE": str(tmp_path / "warehouse" / "c360.duckdb"),
-        "C360_REPORT_DIR": str(tmp_path / "reports"),
     }.items():
         monkeypatch.setenv(var, value)
-    monkeypatch.delenv("C360_RAW_DIR", raising=False)
     monkeypatch.delenv("C360_PG_DSN", raising=False)
     yield name
     with _admin() as admin:
