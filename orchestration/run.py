@@ -151,6 +151,8 @@ def _refresh_report(settings: Settings, outcome: Outcome):
 
 
 def _summarise(result: dg.ExecuteInProcessResult) -> None:
+    from orchestration.defs.ingestion import summary_notes
+
     print("\nSummary")
     materialized = result.get_asset_materialization_events()
     for event in materialized:
@@ -162,6 +164,8 @@ def _summarise(result: dg.ExecuteInProcessResult) -> None:
                 f"  {md['records_rejected'].value:>7,} rejected  ({md['files_ingested'].value} new "
                 f"file(s), {md['files_unchanged'].value} unchanged)"
             )
+            for note in summary_notes(md):
+                print(f"      {note}")
     models = [e for e in materialized if e.materialization.asset_key.path[0] != "raw"]
     checks = [
         e.asset_check_evaluation_data

@@ -10,7 +10,7 @@ CALLS = Entity(
     description="Call-detail records: one row per inbound or outbound call, times in local offset.",
     fields=(
         Field("call_id", "string", required=True),
-        Field("direction", "string", required=True),
+        Field("direction", "string", required=True, allowed=("inbound", "outbound")),
         Field("caller_number", "string"),
         Field("customer_ref", "string"),
         Field("queue", "string", required=True),
@@ -18,8 +18,23 @@ CALLS = Entity(
         Field("started_at", "iso_datetime", required=True),
         Field("answered_at", "iso_datetime"),
         Field("ended_at", "iso_datetime", required=True),
-        Field("wrap_seconds", "integer"),
-        Field("disposition", "string", required=True),
+        Field("wrap_seconds", "integer", minimum=0),
+        Field(
+            "disposition",
+            "string",
+            required=True,
+            allowed=("resolved", "escalated", "follow_up", "abandoned", "voicemail"),
+        ),
+    ),
+    rules=(
+        (
+            "{ended_at} < {started_at}",
+            "'ended_at ' || {ended_at} || ' is before started_at ' || {started_at}",
+        ),
+        (
+            "{answered_at} < {started_at} or {answered_at} > {ended_at}",
+            "'answered_at ' || {answered_at} || ' is outside ' || {started_at} || ' .. ' || {ended_at}",
+        ),
     ),
     phone_columns=("caller_number",),
 )
@@ -34,9 +49,9 @@ SURVEYS = Entity(
         Field("survey_id", "string", required=True),
         Field("call_id", "string", required=True),
         Field("responded_at", "iso_datetime", required=True),
-        Field("csat", "integer"),
-        Field("nps", "integer"),
-        Field("effort", "integer"),
+        Field("csat", "integer", minimum=1, maximum=5),
+        Field("nps", "integer", minimum=0, maximum=10),
+        Field("effort", "integer", minimum=1, maximum=7),
         Field("comment", "string"),
     ),
 )

@@ -28,6 +28,14 @@ class Field:
 
     `path` is the JSON path for JSONL entities (defaults to the top-level name); CSV columns are
     matched by `name`. `column` is the raw-table column name (defaults to `name`).
+    `alternatives` are further JSON paths of the same fact in other export versions (Stripe moved
+    fields between API versions): the first path holding a non-null value is read. An alternative
+    may be guarded, `(path, guard_path, guard_value)`: read only when the guard path holds that
+    string (Stripe's `parent.type` says which of `parent`'s members is meant).
+    `pattern`, `allowed`, `minimum` and `maximum` are record-level rules checked at ingestion: a
+    value breaking one rejects its record, with a reason that quotes the value.
+    `free_form` marks an object whose keys are the sender's own (Stripe `metadata`): its keys
+    are never reported as unknown fields.
     """
 
     name: str
@@ -35,10 +43,23 @@ class Field:
     required: bool = False
     path: str | None = None
     column: str | None = None
+    alternatives: tuple[str | tuple[str, str, str], ...] = ()
+    pattern: str | None = None  # a regular expression the whole value must match
+    pattern_label: str = ""  # what the pattern means, for the reject reason
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    free_form: bool = False
 
     @property
     def json_path(self) -> str:
         return self.path or f"$.{self.name}"
+
+    @property
+    def json_sources(self) -> tuple[tuple[str, str | None, str | None], ...]:
+        """Every place the field is read from, in order: (path, guard path, guard value)."""
+        alts = [(a, None, None) if isinstance(a, str) else a for a in self.alternatives]
+        return ((self.json_path, None, None), *alts)
 
     @property
     def raw_column(self) -> str:
@@ -60,11 +81,22 @@ class Entity:
     # Raw columns holding phone numbers as typed: ingestion adds `<column>_e164` beside each.
     phone_columns: tuple[str, ...] = ()
     description: str = ""
+    # Also read CSV files (`*.csv`, `*.csv.gz`) in the entity's folders (Salesforce Bulk API and
+    # Data Loader exports beside the REST API's JSON).
+    csv_too: bool = False
+    # Top-level keys that are envelope, not data (Salesforce REST `attributes`): neither read nor
+    # reported as unknown.
+    envelope: tuple[str, ...] = ()
+    # Record-level rules across fields: (SQL condition that is true when the record is bad, SQL
+    # expression of the reason). `{name}` stands for the typed value of field `name`.
+    rules: tuple[tuple[str, str], ...] = ()
+    # Raw table name when it differs from `<system>_<name>`.
+    table_name: str | None = None
 
     @property
     def table(self) -> str:
         """Raw table name, e.g. `crm_accounts` (queryable as `raw.crm_accounts`)."""
-        return f"{self.system}_{self.name}"
+        return self.table_name or f"{self.system}_{self.name}"
 
     @property
     def landing_path(self) -> str:
@@ -72,4 +104,9 @@ class Entity:
 
     @property
     def suffixes(self) -> tuple[str, ...]:
-        return (f".{self.format}", f".{self.format}.gz")
+        formats = (self.format, "csv") if self.csv_too else (self.format,)
+        return tuple(s for f in formats for s in (f".{f}", f".{f}.gz"))
+
+    def format_of(self, file_name: str) -> Literal["jsonl", "csv"]:
+        """How a landing file of this entity is read, by its name."""
+        return "csv" if file_name.endswith((".csv", ".csv.gz")) else self.format

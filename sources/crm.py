@@ -1,6 +1,13 @@
-"""CRM exports: Salesforce `Account` and `Contact` objects as JSON lines."""
+"""CRM exports: Salesforce `Account` and `Contact` objects.
+
+Read as the REST API returns them (JSON lines, an `attributes` envelope beside the fields) and as
+Bulk API 2.0 / Data Loader CSV (header = API field names, `true`/`false`, empty = null), in the
+same folders; every Salesforce datetime form is read (docs/sources.md).
+"""
 
 from sources.contract import Entity, Field
+
+SALESFORCE_ID18 = {"pattern": "[a-zA-Z0-9]{18}", "pattern_label": "an 18-character Salesforce id"}
 
 ACCOUNTS = Entity(
     system="crm",
@@ -9,15 +16,17 @@ ACCOUNTS = Entity(
     key=("Id",),
     description="Salesforce Account: the companies and households that anchor customers.",
     fields=(
-        Field("Id", "string", required=True),
+        Field("Id", "string", required=True, **SALESFORCE_ID18),
         Field("Name", "string", required=True),
-        Field("Type", "string"),
+        Field("Type", "string", allowed=("Customer", "Prospect", "Partner", "Former Customer")),
         Field("Industry", "string"),
         Field("BillingCountry", "string"),
         Field("CreatedDate", "sf_datetime", required=True),
         Field("LastModifiedDate", "sf_datetime", required=True),
         Field("IsDeleted", "boolean", required=True),
     ),
+    csv_too=True,
+    envelope=("attributes",),
 )
 
 CONTACTS = Entity(
@@ -27,8 +36,8 @@ CONTACTS = Entity(
     key=("Id",),
     description="Salesforce Contact: people at accounts, whose email and phone link billing and calls.",
     fields=(
-        Field("Id", "string", required=True),
-        Field("AccountId", "string"),
+        Field("Id", "string", required=True, **SALESFORCE_ID18),
+        Field("AccountId", "string", **SALESFORCE_ID18),
         Field("FirstName", "string"),
         Field("LastName", "string"),
         Field("Email", "string"),
@@ -38,6 +47,8 @@ CONTACTS = Entity(
         Field("IsDeleted", "boolean", required=True),
     ),
     phone_columns=("Phone",),
+    csv_too=True,
+    envelope=("attributes",),
 )
 
 ENTITIES = (ACCOUNTS, CONTACTS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sources import stripe_lines
 from sources.billing import INVOICE_LINE_FIELDS, INVOICES
 from sources.contract import Entity, Field
 from sources.landing import LandingFile, discover
 from sources.phones import e164_column
 from sources.readers import Batch, UnreadableFile, read_csv, read_jsonl
-from sources.validate import connect, invoice_lines, validate_csv, validate_jsonl
+from sources.unknown_fields import count_unknown
+from sources.validate import connect, validate_csv, validate_jsonl
 
 INVOICE_LINES_TABLE = "billing_invoice_lines"
 
@@ -113,6 +116,7 @@ class FileResult:
     records_loaded: int = 0
     records_rejected: int = 0
     reason: str | None = None  # why the whole file was rejected
+    used_context: bool = False  # invoices completed from other deliveries (sources/stripe_lines)
 
 
 @dataclass
@@ -127,7 +131,9 @@ class IngestSummary:
     records_loaded: int = 0
     records_rejected: int = 0
     ignored: list[str] = field(default_factory=list)
+    ignored_reasons: dict[str, str] = field(default_factory=dict)  # ignored file -> why
     unknown_fields: set[str] = field(default_factory=set)
+    unknown_counts: Counter = field(default_factory=Counter)  # unknown field -> occurrences
 
 
 def _file_key(f: LandingFile) -> str:
@@ -171,6 +177,8 @@ class RawStore:
             folder.mkdir(parents=True, exist_ok=True)
             marker = folder / "_schema.parquet"
             if not marker.exists() or pq.read_schema(marker) != schema:
+                if marker.exists():  # the contract changed: read every landing file again
+                    self.manifest_path(entity.table).unlink(missing_ok=True)
                 pq.write_table(schema.empty_table(), marker)
         self.manifest_path(entity.table).parent.mkdir(parents=True, exist_ok=True)
 
@@ -260,7 +268,7 @@ def _reject_rows(
 
 
 def _batches(entity: Entity, path: Path):
-    if entity.format == "jsonl":
+    if entity.format_of(path.name) == "jsonl":
         return read_jsonl(path)
     names = tuple(f.name for f in entity.fields)
     required = tuple(f.name for f in entity.fields if f.required)
@@ -273,7 +281,7 @@ def _ingest_file(
     entity: Entity,
     f: LandingFile,
     now: dt.datetime,
-    unknown: set[str],
+    unknown: Counter,
 ) -> FileResult:
     writer = _FileWriter(store, entity, f)
     result = FileResult(f.relpath, "ingested")
@@ -281,7 +289,7 @@ def _ingest_file(
     try:
         batch: Batch
         for batch in _batches(entity, f.path):
-            unknown |= batch.unknown_fields
+            unknown.update({name: batch.records.num_rows for name in batch.unknown_fields})
             if batch.structural_rejects:
                 writer.write(
                     "rejects",
@@ -292,11 +300,14 @@ def _ingest_file(
                         [(ln, r, raw, 1) for ln, r, raw in batch.structural_rejects],
                     ),
                 )
-            if entity.format == "jsonl":
+            if entity.format_of(f.path.name) == "jsonl":
                 typed = validate_jsonl(con, entity, batch.records)
-                unknown |= _unknown_keys(con, entity, batch.records)
+                unknown.update(count_unknown(con, entity, batch.records))
             else:
                 typed = validate_csv(con, entity, batch.records)
+            if entity is INVOICES:  # lines completed from prices and delivered line items
+                typed, lines, used = stripe_lines.complete(con, typed)
+                result.used_context |= used
             bad_mask = pc.is_valid(typed["_reason"])
             bad = typed.filter(bad_mask)
             good = typed.filter(pc.invert(bad_mask))
@@ -322,7 +333,6 @@ def _ingest_file(
                 extra[f"{col}_e164"] = e164_column(good[col])
             writer.write("data", _shape(good, schema, extra))
             if entity is INVOICES and good.num_rows:
-                lines = invoice_lines(con, good)
                 lx = dict(zip([x.name for x in LINEAGE], _lineage(lines, f, now)))
                 writer.write("lines", _shape(lines, INVOICE_LINES_SCHEMA, lx))
             result.records_read += batch.records.num_rows + len(batch.structural_rejects)
@@ -334,25 +344,13 @@ def _ingest_file(
         writer.write(
             "rejects", _reject_rows(entity.table, f, now, [(None, exc.reason, None, exc.records)])
         )
-        result = FileResult(f.relpath, "rejected", exc.records, 0, exc.records, exc.reason)
+        used = result.used_context
+        result = FileResult(f.relpath, "rejected", exc.records, 0, exc.records, exc.reason, used)
     except BaseException:
         writer.abort()
         raise
     writer.commit()
     return result
-
-
-def _unknown_keys(con, entity: Entity, batch: pa.Table) -> set[str]:
-    known = {f.json_path.split(".")[1] for f in entity.fields}
-    con.register("keys_batch", batch)
-    try:
-        rows = con.sql("""
-            select distinct unnest(json_keys(raw::json)) as k from keys_batch
-            where json_valid(raw) and json_type(raw) = 'OBJECT'
-        """).fetchall()
-    finally:
-        con.unregister("keys_batch")
-    return {k for (k,) in rows if k not in known}
 
 
 def ingest_entity(
@@ -367,13 +365,25 @@ def ingest_entity(
     store.ensure_layout(entity)
     found = discover(landing_dir, entity)
     manifest = store.read_manifest(entity.table)
-    summary = IngestSummary(entity.table, files_seen=len(found.files), ignored=found.ignored)
+    summary = IngestSummary(
+        entity.table,
+        files_seen=len(found.files),
+        ignored=found.ignored,
+        ignored_reasons=found.reasons,
+    )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     current: dict[str, dict] = {}
+    contexts = stripe_lines.read_context(store.manifest_path(entity.table))
+    used_contexts: dict[str, str] = {}
     with connect() as con:  # one validation engine for all of the entity's files
+        fingerprint = stripe_lines.load_context(con, raw_dir) if entity is INVOICES else None
         for f in found.files:
             stat = f.path.stat()
             previous = manifest.get(f.relpath)
+            if contexts.get(f.relpath, fingerprint) != fingerprint:
+                previous = None  # the prices or line items it was completed with changed
+            elif f.relpath in contexts:
+                used_contexts[f.relpath] = contexts[f.relpath]
             if previous and (previous["size_bytes"], previous["mtime_ns"]) == (
                 stat.st_size,
                 stat.st_mtime_ns,
@@ -386,9 +396,12 @@ def ingest_entity(
                 current[f.relpath] = previous | {"mtime_ns": stat.st_mtime_ns}
                 summary.files_skipped += 1
                 continue
-            unknown: set[str] = set()
+            unknown: Counter = Counter()
             result = _ingest_file(con, store, entity, f, now, unknown)
-            summary.unknown_fields |= unknown
+            if result.used_context:
+                used_contexts[f.relpath] = fingerprint
+            summary.unknown_fields |= set(unknown)
+            summary.unknown_counts.update(unknown)
             summary.files_ingested += result.status == "ingested"
             summary.files_rejected += result.status == "rejected"
             summary.records_read += result.records_read
@@ -420,6 +433,8 @@ def ingest_entity(
         tmp = store.manifest_path(entity.table).with_suffix(".tmp")
         pq.write_table(pa.Table.from_pylist(list(current.values()), schema=MANIFEST_SCHEMA), tmp)
         os.replace(tmp, store.manifest_path(entity.table))
+    if used_contexts != contexts:
+        stripe_lines.write_context(store.manifest_path(entity.table), used_contexts)
     return summary
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from sources.billing import INVOICE_LINE_FIELDS, INVOICES
+from sources.billing import INVOICE_LINE_FIELDS, INVOICES, LINE_RULES
 from sources.contract import Entity, Field
 
-SF_DATETIME = "%Y-%m-%dT%H:%M:%S.%g%z"
+# Salesforce datetimes as its REST API, Bulk API and Data Loader write them: with or without
+# milliseconds, and `Z`, `+0000` or `+00:00` as the offset. All mean an instant, stored in UTC.
+SF_DATETIME_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:?\d\d)$"
 _JSON_INT = "('BIGINT', 'UBIGINT')"
+_QUOTE_CHARS = 80  # how much of an offending value a reason quotes
 
 
 def _q(text: str) -> str:
@@ -24,6 +27,13 @@ def _q(text: str) -> str:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _sf_datetime(text: str) -> str:
+    return (
+        f"case when regexp_full_match({text}, {_q(SF_DATETIME_RE)}) "
+        f"then timezone('UTC', try_cast({text} as timestamptz)) end"
+    )
 
 
 def _json_field(f: Field, value_of: str) -> tuple[str, str, str]:
@@ -40,16 +50,44 @@ def _json_field(f: Field, value_of: str) -> tuple[str, str, str]:
         "boolean": f"case when {jtype} = 'BOOLEAN' then {text} = 'true' end",
         "number": f"case when {jtype} in ('BIGINT', 'UBIGINT', 'DOUBLE') then {text}::double end",
         "object": f"case when {jtype} = 'OBJECT' then {value_of}::varchar end",
-        "sf_datetime": f"case when {jtype} = 'VARCHAR' then "
-        f"timezone('UTC', try_strptime({text}, '{SF_DATETIME}')) end",
+        "sf_datetime": f"case when {jtype} = 'VARCHAR' then {_sf_datetime(text)} end",
     }[f.type]
     present = f"coalesce({jtype}, 'NULL') <> 'NULL'"
     return value, present, f"({value}) is null"
 
 
+def _paths(fields: tuple[Field, ...]) -> list[str]:
+    out = []
+    for f in fields:
+        for path, guard, _ in f.json_sources:
+            out += [path] if guard is None else [path, guard]
+    return out
+
+
 def _extract_all(fields: tuple[Field, ...], doc: str) -> str:
-    """One parse of `doc`: the JSON values of every field, as a list in field order."""
-    return f"json_extract({doc}, [{', '.join(_q(f.json_path) for f in fields)}])"
+    """One parse of `doc`: the JSON values of every path of every field, as a list."""
+    return f"json_extract({doc}, [{', '.join(_q(p) for p in _paths(fields))}])"
+
+
+def _values_of(fields: tuple[Field, ...], values: str) -> list[str]:
+    """Each field's JSON value out of the list made by `_extract_all`: the first of its paths that
+    holds a non-null value (a field Stripe moved between API versions has several)."""
+    out, i = [], 1
+    for f in fields:
+        if len(f.json_sources) == 1:
+            out.append(f"{values}[{i}]")
+            i += 1
+            continue
+        kept = []
+        for _, guard, wanted in f.json_sources:
+            x = f"{values}[{i}]"
+            condition = f"coalesce(json_type({x}), 'NULL') <> 'NULL'"
+            if guard is not None:
+                condition += f" and json_extract_string({values}[{i + 1}], '$') = {_q(wanted)}"
+            kept.append(f"case when {condition} then {x} end")
+            i += 1 if guard is None else 2
+        out.append(f"coalesce({', '.join(kept)})")
+    return out
 
 
 def _csv_field(f: Field) -> tuple[str, str, str]:
@@ -58,6 +96,8 @@ def _csv_field(f: Field) -> tuple[str, str, str]:
         "string": col,
         "integer": f"try_cast({col} as bigint)",
         "number": f"try_cast({col} as double)",
+        "boolean": f"case when lower({col}) in ('true', 'false') then lower({col}) = 'true' end",
+        "sf_datetime": _sf_datetime(col),
         "iso_datetime": f"case when regexp_matches({col}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
         f"then timezone('UTC', try_cast({col} as timestamptz)) end",
         "year_month": f"case when regexp_matches({col}, '^\\d{{4}}-\\d\\d$') "
@@ -78,28 +118,69 @@ _EXPECTED = {
 }
 
 
+def _quoted(expr: str) -> str:
+    """A value as a reason quotes it: JSON text (strings in double quotes), cut if long."""
+    return (
+        f"case when length({expr}) > {_QUOTE_CHARS} "
+        f"then left({expr}, {_QUOTE_CHARS}) || '…' else {expr} end"
+    )
+
+
+def _rule_reasons(f: Field, name: str, value: str, found: str) -> list[str]:
+    """Reasons for the record-level rules of one field (checked only on a well-typed value)."""
+    out = []
+    if f.pattern:
+        label = f.pattern_label or f"matching {f.pattern}"
+        out.append(
+            f"case when {value} is not null and not regexp_full_match({value}, {_q(f.pattern)}) "
+            f"then {_q(name + ': ')} || {found} || {_q(' is not ' + label)} end"
+        )
+    if f.allowed:
+        listed = ", ".join(_q(a) for a in f.allowed)
+        out.append(
+            f"case when {value} is not null and {value} not in ({listed}) "
+            f"then {_q(name + ': ')} || {found} || {_q(' is not one of ' + ', '.join(f.allowed))} end"
+        )
+    for bound, op, words in ((f.minimum, "<", "below"), (f.maximum, ">", "above")):
+        if bound is not None:
+            shown = f"{bound:g}"
+            out.append(
+                f"case when {value} {op} {shown} "
+                f"then {_q(name + ': ')} || {found} || {_q(f' is {words} {shown}')} end"
+            )
+    return out
+
+
 def _checks(
-    fields: tuple[Field, ...], entity: Entity | None, fmt: str, values: str = "v", prefix: str = ""
+    fields: tuple[Field, ...],
+    entity: Entity | None,
+    fmt: str,
+    values: str = "v",
+    prefix: str = "",
+    rules: tuple[tuple[str, str], ...] = (),
 ) -> tuple[list[str], list[str]]:
     """Select expressions of the typed columns, and one reason expression per failed check.
 
-    For JSON, `values` names the list made by `_extract_all` (the i-th field is `values[i]`).
+    For JSON, `values` names the list made by `_extract_all`. `rules` are record-level rules
+    across fields, `{name}` standing for the typed value of field `name`.
     """
-    columns, reasons = [], []
-    for i, f in enumerate(fields, start=1):
-        value_of = f"{values}[{i}]"
+    columns, reasons, typed = [], [], {}
+    value_exprs = _values_of(fields, values) if fmt == "jsonl" else [None] * len(fields)
+    for f, value_of in zip(fields, value_exprs, strict=True):
         value, present, bad = _json_field(f, value_of) if fmt == "jsonl" else _csv_field(f)
+        typed[f.name] = f"({value})"
         columns.append(f"{value} as {_ident(f.raw_column)}")
         name = prefix + f.name
         found = (
-            f"coalesce(json_type({value_of}), '?')"
+            _quoted(f"{value_of}::varchar")
             if fmt == "jsonl"
-            else f"'\"' || {_ident(f.name)} || '\"'"
+            else _quoted(f"'\"' || {_ident(f.name)} || '\"'")
         )
         reasons.append(
             f"case when {present} and {bad} then "
             f"{_q(name + ': expected ' + _EXPECTED[f.type] + ', found ')} || {found} end"
         )
+        reasons += _rule_reasons(f, name, f"({value})", found)
         if f.required:
             exempt = (
                 f" and not coalesce({entity.required_unless}, false)"
@@ -107,12 +188,14 @@ def _checks(
                 else ""
             )
             reasons.append(f"case when not ({present}){exempt} then {_q('missing ' + name)} end")
+    for condition, reason in rules:
+        reasons.append(f"case when {condition.format(**typed)} then {reason.format(**typed)} end")
     return columns, reasons
 
 
 def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Table) -> pa.Table:
     """Typed records of a JSONL batch with a `_reason` column (null when the record is valid)."""
-    columns, reasons = _checks(entity.fields, entity, "jsonl")
+    columns, reasons = _checks(entity.fields, entity, "jsonl", rules=entity.rules)
     line_reason = "null"
     if entity is INVOICES:
         line_reason = "lines.reason"
@@ -142,7 +225,9 @@ def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Tab
 
 
 def _invoice_line_reasons_cte() -> str:
-    _, reasons = _checks(INVOICE_LINE_FIELDS, None, "jsonl", values="lv", prefix="lines.data[].")
+    _, reasons = _checks(
+        INVOICE_LINE_FIELDS, None, "jsonl", values="lv", prefix="lines.data[].", rules=LINE_RULES
+    )
     return f"""
         exploded as (
             select line_no, {_extract_all(INVOICE_LINE_FIELDS, "l")} as lv
@@ -188,7 +273,7 @@ def invoice_lines(con: duckdb.DuckDBPyConnection, invoices: pa.Table) -> pa.Tabl
 
 def validate_csv(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Table) -> pa.Table:
     """Typed records of a CSV batch with a `_reason`; `raw` becomes the row as a JSON object."""
-    columns, reasons = _checks(entity.fields, entity, "csv")
+    columns, reasons = _checks(entity.fields, entity, "csv", rules=entity.rules)
     row_json = (
         "json_object(" + ", ".join(f"{_q(f.name)}, {_ident(f.name)}" for f in entity.fields) + ")"
     )

@@ -70,7 +70,7 @@ def test_json_bad_lines_are_rejected_with_reason_and_good_ones_load(tmp_path: Pa
     assert str(loaded[0]["CreatedDate"]) == "2024-01-05 10:22:11"
     reasons = {r["source_line"]: r["reason"] for r in rejects(tmp_path, "crm_accounts")}
     assert reasons[2].startswith("malformed JSON")
-    assert reasons[3] == "IsDeleted: expected a boolean, found VARCHAR"
+    assert reasons[3] == 'IsDeleted: expected a boolean, found "no"'  # the value, quoted
     assert reasons[4] == "missing Name"
     raw = {r["source_line"]: r["raw_record"] for r in rejects(tmp_path, "crm_accounts")}
     assert raw[2] == '{"Id": "001000000000002AAA", "Name": "Broken'
@@ -135,6 +135,7 @@ def test_markers_are_ignored_and_reported(tmp_path: Path) -> None:
     write_text(tmp_path / "landing", "crm/accounts", "2026-01-01", "_SUCCESS", "")
     summary = ingest(tmp_path, "crm_accounts")
     assert summary.ignored == ["crm/accounts/2026-01-01/_SUCCESS"]
+    assert summary.ignored_reasons == {"crm/accounts/2026-01-01/_SUCCESS": "a marker file"}
     assert summary.records_loaded == 1
 
 
@@ -202,7 +203,7 @@ def test_invoice_lines_are_flattened_and_a_bad_line_rejects_its_invoice(tmp_path
     ] == [("in_1", 1, 14700, "month"), ("in_1", 2, 14700, None)]
     assert lines[0]["_source_line"] == 1
     [reject] = rejects(tmp_path, "billing_invoices")
-    assert reject["reason"] == "lines.data[].amount: expected an integer, found VARCHAR"
+    assert reject["reason"] == 'lines.data[].amount: expected an integer, found "147.00"'
 
 
 def test_deleted_customer_stub_needs_only_its_id(tmp_path: Path) -> None:

@@ -4,8 +4,51 @@ import dagster as dg
 
 from orchestration.defs.resources import C360Settings
 from sources import ENTITIES, Entity
-from sources.billing import INVOICES
-from sources.raw_store import INVOICE_LINES_TABLE, ingest_entity
+from sources.billing import INVOICE_LINE_ITEMS, INVOICES, PRICES, SUBSCRIPTIONS
+from sources.raw_store import INVOICE_LINES_TABLE, IngestSummary, ingest_entity
+
+# Invoices are completed at ingestion from these (sources/stripe_lines.py): they are read first.
+INVOICE_INPUTS = (SUBSCRIPTIONS, PRICES, INVOICE_LINE_ITEMS)
+TOP_UNKNOWN, FIRST_IGNORED = 5, 5
+
+
+def ingestion_metadata(summary: IngestSummary) -> dict:
+    """What one ingestion read, for the asset's materialization (and so the run summary)."""
+    return {
+        "files_seen": summary.files_seen,
+        "files_ingested": summary.files_ingested,
+        "files_unchanged": summary.files_skipped,
+        "files_removed": summary.files_removed,
+        "files_rejected": summary.files_rejected,
+        "records_read": summary.records_read,
+        "records_loaded": summary.records_loaded,
+        "records_rejected": summary.records_rejected,
+        "files_ignored": len(summary.ignored),
+        "ignored_files": dg.MetadataValue.json(
+            {p: summary.ignored_reasons.get(p, "ignored") for p in summary.ignored[:50]}
+        ),
+        # every unknown field with its number of occurrences, most frequent first
+        "unknown_fields": dg.MetadataValue.json(dict(summary.unknown_counts.most_common())),
+    }
+
+
+def summary_notes(metadata: dict) -> list[str]:
+    """Lines for the run summary from an ingestion's metadata: ignored files, unknown fields."""
+
+    def value(key: str):  # a MetadataValue as recorded, or the plain value before recording
+        return getattr(metadata.get(key), "value", metadata.get(key))
+
+    notes = []
+    if ignored := value("ignored_files"):
+        first = [f"{p} ({why})" for p, why in list(ignored.items())[:FIRST_IGNORED]]
+        notes.append(f"{value('files_ignored')} file(s) ignored: {'; '.join(first)}")
+    if unknown := value("unknown_fields"):
+        top = list(unknown.items())[:TOP_UNKNOWN]
+        notes.append(
+            f"{len(unknown)} unknown field(s), most frequent: "
+            + ", ".join(f"{name} ({n:,})" for name, n in top)
+        )
+    return notes
 
 
 def _specs(entity: Entity) -> list[dg.AssetSpec]:
@@ -15,6 +58,7 @@ def _specs(entity: Entity) -> list[dg.AssetSpec]:
             group_name="ingestion",
             kinds={"python", "parquet"},
             description=f"{entity.description} Landing `{entity.landing_path}/` -> `raw.{entity.table}`.",
+            deps=[["raw", e.table] for e in INVOICE_INPUTS] if entity is INVOICES else [],
         )
     ]
     if entity is INVOICES:  # the invoices' lines are flattened into a raw table of their own
@@ -44,28 +88,10 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
             f"{summary.files_skipped} unchanged, {summary.files_rejected} rejected whole; "
             f"{summary.records_loaded} records loaded, {summary.records_rejected} rejected"
         )
-        if summary.ignored:
-            context.log.warning(
-                f"{entity.table}: ignored {len(summary.ignored)} non-data file(s): "
-                f"{summary.ignored[:5]}"
-            )
-        if summary.unknown_fields:
-            context.log.info(f"{entity.table}: unknown fields {sorted(summary.unknown_fields)}")
-        yield dg.MaterializeResult(
-            asset_key=["raw", entity.table],
-            metadata={
-                "files_seen": summary.files_seen,
-                "files_ingested": summary.files_ingested,
-                "files_unchanged": summary.files_skipped,
-                "files_removed": summary.files_removed,
-                "files_rejected": summary.files_rejected,
-                "records_read": summary.records_read,
-                "records_loaded": summary.records_loaded,
-                "records_rejected": summary.records_rejected,
-                "ignored_files": dg.MetadataValue.json(summary.ignored[:50]),
-                "unknown_fields": dg.MetadataValue.json(sorted(summary.unknown_fields)),
-            },
-        )
+        metadata = ingestion_metadata(summary)
+        for note in summary_notes(metadata):
+            context.log.warning(f"{entity.table}: {note}")
+        yield dg.MaterializeResult(asset_key=["raw", entity.table], metadata=metadata)
         if entity is INVOICES:
             yield dg.MaterializeResult(asset_key=["raw", INVOICE_LINES_TABLE])
 
