@@ -85,31 +85,30 @@ def count_unknown(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Tabl
     def json_path(segments) -> str:
         return "$" + "".join(f".{s}" for s in segments)
 
+    # one extraction per record: each plain object, and each array whose elements are looked into
     top_paths = [json_path(p) for p, _ in plain] + [json_path(a) for a in arrays]
-    parts = []
-    for i, (path, _) in enumerate(plain, start=1):
-        parts.append(
-            f"select {i - 1} as c, unnest(json_keys(v[{i}])) as k from top "
-            f"where json_type(v[{i}]) = 'OBJECT'"
-        )
-    nested_index = len(plain)
+    ordered = list(plain)  # the container behind each `c` of the query, in order
+    parts = [
+        f"select {i} as c, unnest(json_keys(v[{i + 1}])) as k from top "
+        f"where json_type(v[{i + 1}]) = 'OBJECT'"
+        for i in range(len(plain))
+    ]
     element_ctes = []
     for a_i, array in enumerate(arrays):
         inner = [(p, n) for p, n in nested if tuple(p[: p.index(ARRAY)]) == array]
-        sub_paths = [json_path(p[p.index(ARRAY) + 1 :]) for p, _ in inner]
-        cte = f"elements_{a_i}"
+        sub_paths = ", ".join(repr(json_path(p[p.index(ARRAY) + 1 :])) for p, _ in inner)
+        slot = len(plain) + a_i + 1
         element_ctes.append(
-            f"{cte} as (select json_extract(e, [{', '.join(repr(s) for s in sub_paths)}]) as v "
-            f"from (select unnest(json_extract(v[{len(plain) + a_i + 1}], '$[*]')) as e from top "
-            f"where json_type(v[{len(plain) + a_i + 1}]) = 'ARRAY'))"
+            f"elements_{a_i} as (select json_extract(e, [{sub_paths}]) as v from ("
+            f"select unnest(json_extract(v[{slot}], '$[*]')) as e from top "
+            f"where json_type(v[{slot}]) = 'ARRAY'))"
         )
-        for j, _ in enumerate(inner, start=1):
+        for j, container in enumerate(inner, start=1):
             parts.append(
-                f"select {nested_index} as c, unnest(json_keys(v[{j}])) as k from {cte} "
+                f"select {len(ordered)} as c, unnest(json_keys(v[{j}])) as k from elements_{a_i} "
                 f"where json_type(v[{j}]) = 'OBJECT'"
             )
-            nested_index += 1
-    ordered = plain + [x for a in arrays for x in nested if tuple(x[0][: x[0].index(ARRAY)]) == a]
+            ordered.append(container)
     sql = f"""
         with top as materialized (
             select json_extract(raw::json, [{", ".join(repr(p) for p in top_paths)}]) as v
