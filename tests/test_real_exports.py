@@ -446,3 +446,49 @@ def test_run_summary_names_ignored_files_and_most_frequent_unknown_fields(tmp_pa
     )
     unknown = "3 unknown field(s), most frequent: livemode (3), recurring.meter (2), nickname (1)"
     assert summary_notes(ingestion_metadata(summary)) == [ignored, unknown]
+
+
+def test_invoices_are_ingested_after_what_completes_them_and_gated() -> None:
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(dg.AssetKey(["raw", "billing_invoices"])).parent_keys
+    assert {
+        dg.AssetKey(["raw", "billing_subscriptions"]),
+        dg.AssetKey(["raw", "billing_prices"]),
+        dg.AssetKey(["raw", "billing_invoice_line_items"]),
+    } <= parents
+    gates = {
+        c.name: graph.get_check_spec(c).blocking
+        for c in graph.asset_check_keys
+        if c.asset_key == dg.AssetKey(["marts", "kpi_monthly"])
+    }
+    assert gates["counted_lines_interval_known"] is True
+
+
+def test_interval_gate_fails_on_a_counted_line_without_interval() -> None:
+    import pandas as pd
+
+    from orchestration.defs.quality.gx_bridge import Validator, load_suites
+    from orchestration.settings import EXPECTATIONS_DIR
+
+    [suite] = [s for s in load_suites(EXPECTATIONS_DIR) if s.name == "counted_lines_interval_known"]
+    good = {
+        "invoice_line_key": "in_1:1",
+        "recurring_interval": "month",
+        "recurring_interval_count": 1,
+        "interval_months": 1,
+    }
+    unknown = {
+        "invoice_line_key": "in_2:1",
+        "recurring_interval": None,
+        "recurring_interval_count": None,
+        "interval_months": None,
+    }
+    validator = Validator()
+    assert validator.validate(suite, pd.DataFrame([good])).success
+    failed = validator.validate(suite, pd.DataFrame([good, unknown]))
+    assert not failed.success
+    assert "every counted line has a known recurring interval" in failed.summary()
