@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sources.atomic import temp_name
 from sources.billing import INVOICE_LINE_FIELDS, INVOICES
 from sources.contract import Entity, Field
 from sources.landing import LandingFile, discover
@@ -128,6 +129,8 @@ class IngestSummary:
     records_rejected: int = 0
     ignored: list[str] = field(default_factory=list)
     unknown_fields: set[str] = field(default_factory=set)
+    refused: list[str] = field(default_factory=list)  # links leading out of landing
+    deferred: list[str] = field(default_factory=list)  # delivery folders dated after today
 
 
 def _file_key(f: LandingFile) -> str:
@@ -171,7 +174,9 @@ class RawStore:
             folder.mkdir(parents=True, exist_ok=True)
             marker = folder / "_schema.parquet"
             if not marker.exists() or pq.read_schema(marker) != schema:
-                pq.write_table(schema.empty_table(), marker)
+                tmp = temp_name(marker)
+                pq.write_table(schema.empty_table(), tmp)
+                os.replace(tmp, marker)
         self.manifest_path(entity.table).parent.mkdir(parents=True, exist_ok=True)
 
 
@@ -209,30 +214,30 @@ class _FileWriter:
                 INVOICE_LINES_SCHEMA,
             )
         self.writers: dict[str, pq.ParquetWriter] = {}
+        self.temps = {kind: temp_name(path) for kind, (path, _) in self.targets.items()}
 
     def write(self, kind: str, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
-        path, schema = self.targets[kind]
+        schema = self.targets[kind][1]
         if kind not in self.writers:
-            self.writers[kind] = pq.ParquetWriter(str(path) + ".tmp", schema, compression="zstd")
+            self.writers[kind] = pq.ParquetWriter(self.temps[kind], schema, compression="zstd")
         self.writers[kind].write_table(table)
 
     def commit(self) -> None:
         for writer in self.writers.values():
             writer.close()
         for kind, (path, _) in self.targets.items():
-            tmp = Path(str(path) + ".tmp")
             if kind in self.writers:
-                os.replace(tmp, path)
+                os.replace(self.temps[kind], path)
             else:
                 path.unlink(missing_ok=True)
 
     def abort(self) -> None:
         for writer in self.writers.values():
             writer.close()
-        for path, _ in self.targets.values():
-            Path(str(path) + ".tmp").unlink(missing_ok=True)
+        for tmp in self.temps.values():
+            tmp.unlink(missing_ok=True)
 
 
 def _reject_rows(
@@ -367,7 +372,13 @@ def ingest_entity(
     store.ensure_layout(entity)
     found = discover(landing_dir, entity)
     manifest = store.read_manifest(entity.table)
-    summary = IngestSummary(entity.table, files_seen=len(found.files), ignored=found.ignored)
+    summary = IngestSummary(
+        entity.table,
+        files_seen=len(found.files),
+        ignored=found.ignored,
+        refused=found.refused,
+        deferred=found.deferred,
+    )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     current: dict[str, dict] = {}
     with connect() as con:  # one validation engine for all of the entity's files
@@ -417,7 +428,7 @@ def ingest_entity(
         _remove(store, entity, gone, manifest[gone])
         summary.files_removed += 1
     if current != manifest or not store.manifest_path(entity.table).exists():
-        tmp = store.manifest_path(entity.table).with_suffix(".tmp")
+        tmp = temp_name(store.manifest_path(entity.table))
         pq.write_table(pa.Table.from_pylist(list(current.values()), schema=MANIFEST_SCHEMA), tmp)
         os.replace(tmp, store.manifest_path(entity.table))
     return summary

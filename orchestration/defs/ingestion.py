@@ -49,6 +49,7 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
                 f"{entity.table}: ignored {len(summary.ignored)} non-data file(s): "
                 f"{summary.ignored[:5]}"
             )
+        report_boundary(context, summary)
         if summary.unknown_fields:
             context.log.info(f"{entity.table}: unknown fields {sorted(summary.unknown_fields)}")
         yield dg.MaterializeResult(
@@ -64,12 +65,28 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
                 "records_rejected": summary.records_rejected,
                 "ignored_files": dg.MetadataValue.json(summary.ignored[:50]),
                 "unknown_fields": dg.MetadataValue.json(sorted(summary.unknown_fields)),
+                "refused_links": dg.MetadataValue.json(summary.refused[:50]),
+                "deferred_deliveries": dg.MetadataValue.json(summary.deferred[:50]),
             },
         )
         if entity is INVOICES:
             yield dg.MaterializeResult(asset_key=["raw", INVOICE_LINES_TABLE])
 
     return _ingest
+
+
+def report_boundary(context: dg.AssetExecutionContext, summary) -> None:
+    """Say what the landing boundary kept out: links leading outside landing, future deliveries."""
+    if summary.refused:
+        context.log.warning(
+            f"{summary.entity}: REFUSED {len(summary.refused)} link(s) leading outside the "
+            f"landing directory (not read): {summary.refused[:5]}"
+        )
+    if summary.deferred:
+        context.log.warning(
+            f"{summary.entity}: deferred {len(summary.deferred)} delivery folder(s) dated after "
+            f"today (read on their day, not counted in the as-of date): {summary.deferred[:5]}"
+        )
 
 
 ingestion_assets = [_ingestion_asset(e) for e in ENTITIES]
