@@ -14,6 +14,7 @@ from pathlib import Path
 from orchestration.report.data import ReportData, load
 from orchestration.report.render import page
 from orchestration.settings import Settings
+from sources.atomic import file_mode
 
 REPORT_NAME = "cco_scorecard.html"
 
@@ -37,7 +38,7 @@ def write_report(settings: Settings) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(html)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, file_mode())  # mkstemp makes it private; follow the umask instead
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
