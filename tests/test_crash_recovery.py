@@ -230,3 +230,20 @@ def test_a_held_reader_makes_the_run_say_it_waits(env: dict[str, str]) -> None:
     finally:
         for run in runs:
             run.cleanup()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM])
+def test_sigterm_stops_a_run_cleanly(env: dict[str, str], signum: signal.Signals) -> None:
+    runs: list[Run] = []
+    try:
+        victim = start(env, runs)
+        victim.wait_for(KILL_POINTS["dbt build"])
+        victim.proc.send_signal(signum)
+        assert victim.finish() == 1, victim.output[-4000:]
+        assert "Traceback" not in victim.output, victim.output[-4000:]
+        assert "PUBLISHED" not in victim.output
+        after = start(env, runs)
+        assert_published_like_a_clean_run(env, after, after.finish())
+    finally:
+        for run in runs:
+            run.cleanup()
