@@ -53,13 +53,14 @@ def _published_run(settings: Settings) -> tuple[str, int] | None:
     try:
         frame = query_frame(
             settings,
-            "select arg_max(run_id, published_at) as run_id, count(*) as n "
-            "from published.cco_kpi_monthly",
+            "select run_id, count(*) over () as n from published.cco_kpi_monthly "
+            "order by published_at desc limit 1",
         )
     except Exception:  # noqa: BLE001 - nothing published yet (no schema, no table)
         return None
-    run_id = frame["run_id"][0]
-    return (str(run_id), int(frame["n"][0])) if run_id is not None else None
+    if frame.empty or frame["run_id"][0] is None:
+        return None
+    return str(frame["run_id"][0]), int(frame["n"][0])
 
 
 def _audited(settings: Settings, run_id: str) -> bool:

@@ -13,8 +13,11 @@ from orchestration.publication import complete_interrupted_publication
 from orchestration.serving import refresh_serving_copy, serving_path
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_label
+from tests import test_postgres
 from tests.conftest import query
 from tests.test_serving import build_warehouse, settings_for
+
+pg_database = test_postgres.pg_database  # a fresh PostgreSQL database per test
 
 
 def test_a_publication_without_audit_row_or_serving_copy_is_completed(tmp_path: Path) -> None:
@@ -85,3 +88,25 @@ def test_a_copied_warehouse_reads_its_own_raw_layer(tmp_path: Path) -> None:
     count = "select count(*) as n from raw.crm_accounts"
     assert query_frame(original, count)["n"][0] == 3
     assert query_frame(copy, count)["n"][0] == 5
+
+
+def test_interrupted_publication_is_completed_on_postgres(pg_database: str) -> None:
+    import psycopg
+
+    from orchestration.warehouse import pg_dsn
+
+    with psycopg.connect(pg_dsn(), autocommit=True) as con:
+        con.execute("create schema published")
+        con.execute(
+            "create table published.cco_kpi_monthly as select * from (values "
+            "(date '2026-10-01', 'mrr_usd', 1.0::float8, null::float8, null::float8, 'run-9', "
+            "timestamp '2026-11-03 06:00')) t(month, kpi, value, numerator, denominator, run_id, "
+            "published_at)"
+        )
+    settings = Settings.from_env()
+    assert complete_interrupted_publication(settings) == [
+        "recovered: logged the publication of run run-9 in audit.publication_log"
+    ]
+    assert complete_interrupted_publication(settings) == []
+    label = warehouse_label(settings)
+    assert label.startswith(f"PostgreSQL database {pg_database} on 127.0.0.1:5432")
