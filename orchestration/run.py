@@ -184,6 +184,9 @@ def _summarise(result: dg.ExecuteInProcessResult) -> None:
                 f"  {md['records_rejected'].value:>7,} rejected  ({md['files_ingested'].value} new "
                 f"file(s), {md['files_unchanged'].value} unchanged)"
             )
+            for key, what in (("refused_links", "REFUSED"), ("deferred_deliveries", "deferred")):
+                for item in md[key].value if key in md else []:
+                    print(f"    {what}: {item}")
     models = [e for e in materialized if e.materialization.asset_key.path[0] != "raw"]
     checks = [
         e.asset_check_evaluation_data
