@@ -142,10 +142,11 @@ def wait_for_duckdb_readers(settings: Settings, say: Callable[[str], None]) -> N
 
 
 def _lock_holder(message: str) -> str:
-    found = re.search(r"Conflicting lock is held in (.+?)(?: \(PID (\d+)\))?[.\n]", message)
-    if not found:
-        return message.splitlines()[0]
-    return f"{found.group(1)}, pid {found.group(2)}" if found.group(2) else found.group(1)
+    """Who holds the DuckDB file (program, pid) as its lock error says, or its first line."""
+    found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", message)
+    if found:
+        return f"{found.group(1)}, pid {found.group(2)}"
+    return message.splitlines()[0]
 
 
 def recover(instance: dg.DagsterInstance, settings: Settings) -> list[str]:
