@@ -33,12 +33,32 @@ from orchestration.lock import warehouse_lock
 from orchestration.settings import Settings
 from sources.atomic import writer_pid
 
-PID_TAG, HOST_TAG = "c360/pid", "c360/host"
+PID_TAG, HOST_TAG, STARTED_TAG = "c360/pid", "c360/host", "c360/process_started"
 
 
 def run_tags() -> dict[str, str]:
     """Tags for a run executed by this process: they let a later run tell whether it is alive."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    started = process_start(os.getpid())
+    return tags | ({STARTED_TAG: started} if started else {})
+
+
+def process_start(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, Linux), to tell it from a later process
+    that reuses its pid (in a container, every restart may give `c360 run` the same pid)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22: starttime
+
+
+def run_process_alive(run: dg.DagsterRun) -> bool:
+    pid = int(run.tags[PID_TAG])
+    if pid == os.getpid() or not pid_alive(pid):  # this process has not started its run yet
+        return False
+    started = run.tags.get(STARTED_TAG)
+    return started is None or process_start(pid) in (None, started)
 
 
 def pid_alive(pid: int) -> bool:
@@ -173,7 +193,7 @@ def _fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     )
     for run in unfinished:
         pid = run.tags.get(PID_TAG)
-        if not pid or run.tags.get(HOST_TAG) != host or pid_alive(int(pid)):
+        if not pid or run.tags.get(HOST_TAG) != host or run_process_alive(run):
             continue
         instance.report_run_failed(
             run, f"the process running it (pid {pid}) died; marked failed by the next run"

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.recovery import HOST_TAG, PID_TAG, _fail_dead_runs, run_tags
+from orchestration.recovery import (
+    HOST_TAG,
+    PID_TAG,
+    STARTED_TAG,
+    _fail_dead_runs,
+    process_start,
+    run_tags,
+)
 from orchestration.settings import Settings
 from sources.atomic import temp_name
 
@@ -42,11 +49,21 @@ def test_a_dead_runs_slot_is_freed_and_a_live_runs_is_kept(tmp_path: Path) -> No
         ]
         assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
         assert instance.event_log_storage.get_concurrency_info(POOL).claimed_slots == []
-        # a run whose process is alive (this one) keeps its slot
-        live = started_run(instance, run_tags())
-        assert _fail_dead_runs(instance) == []
-        assert instance.get_run_by_id(live.run_id).status == dg.DagsterRunStatus.STARTED
-        assert len(instance.event_log_storage.get_concurrency_info(POOL).claimed_slots) == 1
+        # a run whose process is alive keeps its slot; one whose pid now belongs to a later
+        # process (pid reuse, e.g. after a container restart) is dead
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+        try:
+            tags = {PID_TAG: str(other.pid), HOST_TAG: host}
+            live = started_run(instance, tags | {STARTED_TAG: process_start(other.pid) or ""})
+            assert _fail_dead_runs(instance) == []
+            assert instance.get_run_by_id(live.run_id).status == dg.DagsterRunStatus.STARTED
+            instance.event_log_storage.free_concurrency_slots_for_run(live.run_id)
+            reused = started_run(instance, tags | {STARTED_TAG: "1"})
+            assert [line.split()[2] for line in _fail_dead_runs(instance)] == [reused.run_id]
+        finally:
+            other.kill()
+            other.wait()
+        assert instance.event_log_storage.get_concurrency_info(POOL).claimed_slots == []
 
 
 def test_orphan_temporary_files_of_dead_writers_are_removed(tmp_path: Path) -> None:
