@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT, Settings
+from sources.atomic import temp_name
 
 
 def dagster_home() -> Path:
@@ -17,8 +18,10 @@ def dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     source = PROJECT_ROOT / "dagster.yaml"
-    if not config.exists() and source.exists():
-        config.write_text(source.read_text())
+    if not config.exists() and source.exists():  # atomically: another run may be reading it
+        tmp = temp_name(config)
+        tmp.write_text(source.read_text())
+        os.replace(tmp, config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

@@ -58,7 +58,7 @@ def load_raw_into_postgres(settings: Settings) -> dict[str, int]:
         cur.execute("create schema if not exists raw")
         for folder, table in RAW_FOLDERS.items():
             files = f"{settings.raw_dir}/{folder}/*.parquet"
-            relation = local.sql(f"select * from read_parquet('{files}')")
+            relation = local.sql("select * from read_parquet(?)", params=[files])
             columns = ", ".join(
                 f"{_ident(name)} {_PG_TYPES[str(kind)]}"
                 for name, kind in zip(relation.columns, relation.types, strict=True)

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from orchestration.lock import WarehouseBusy
+from orchestration.recovery import guarded_run, run_tags
 from orchestration.settings import Settings
+from orchestration.warehouse import warehouse_label
 
 EXIT_PUBLISHED, EXIT_FAILED, EXIT_BLOCKED = 0, 1, 2
 PUBLISHED_KEY = dg.AssetKey(["published", "cco_kpi_monthly"])
@@ -26,7 +29,10 @@ class Outcome:
 
 
 def execute(
-    instance: dg.DagsterInstance, log_level: str = "INFO", job: str = "c360_pipeline"
+    instance: dg.DagsterInstance,
+    log_level: str = "INFO",
+    job: str = "c360_pipeline",
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """One in-process run of a job (by default the whole pipeline), settings from the environment."""
     from orchestration.definitions import defs  # imported here: loading parses dbt if needed
@@ -34,6 +40,7 @@ def execute(
     return defs.resolve_job_def(job).execute_in_process(
         instance=instance,
         raise_on_error=False,
+        tags=tags,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
 
@@ -101,11 +108,25 @@ def _record_unlogged(
 
 
 def run_pipeline(settings: Settings) -> int:
-    started = time.perf_counter()
     print(f"c360 run: landing {settings.landing_dir}", flush=True)
-    print(f"          warehouse {settings.warehouse} (target {settings.target})", flush=True)
-    with dg.DagsterInstance.get() as instance:
-        result = execute(instance)
+    print(f"          warehouse {warehouse_label(settings)}", flush=True)
+    try:
+        with guarded_run(settings) as instance:  # one writer, recovered from runs that died
+            return _run_guarded(settings, instance)
+    except WarehouseBusy as exc:
+        print(f"\nREFUSED: {exc}", flush=True)
+    except KeyboardInterrupt as exc:
+        print(
+            f"\nSTOPPED ({exc or 'interrupted'}): nothing more was published; the last published "
+            "KPIs stay in place, and the next run completes or redoes what this one left.",
+            flush=True,
+        )
+    return EXIT_FAILED
+
+
+def _run_guarded(settings: Settings, instance: dg.DagsterInstance) -> int:
+    started = time.perf_counter()
+    result = execute(instance, tags=run_tags())
     elapsed = time.perf_counter() - started
     outcome = outcome_of(result)
     _summarise(result)
@@ -129,7 +150,8 @@ def run_pipeline(settings: Settings) -> int:
         )
     else:
         print(
-            f"\nPUBLISHED in {elapsed:.0f}s (run id {result.run_id}); warehouse {settings.warehouse}"
+            f"\nPUBLISHED in {elapsed:.0f}s (run id {result.run_id}); "
+            f"warehouse {warehouse_label(settings)}"
         )
     if report is not None:
         print(f"CCO report: {report}")
@@ -166,6 +188,9 @@ def _summarise(result: dg.ExecuteInProcessResult) -> None:
             )
             for note in summary_notes(md):
                 print(f"      {note}")
+            for key, what in (("refused_links", "REFUSED"), ("deferred_deliveries", "deferred")):
+                for item in md[key].value if key in md else []:
+                    print(f"    {what}: {item}")
     models = [e for e in materialized if e.materialization.asset_key.path[0] != "raw"]
     checks = [
         e.asset_check_evaluation_data

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import Settings
+from sources.atomic import file_mode
 
 SERVED_SCHEMAS = ("published", "marts")
 SERVING_NAME = "c360_serving.duckdb"
@@ -121,7 +122,7 @@ def refresh_serving_copy(settings: Settings) -> Path:
             con.close()
         for leftover in (tmp.with_name(tmp.name + ".wal"),):
             leftover.unlink(missing_ok=True)
-        os.chmod(tmp, 0o444)  # a serving copy is never written in place
+        os.chmod(tmp, file_mode(0o444))  # never written in place; readable as the umask allows
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)

@@ -33,6 +33,8 @@ def duckdb_connection(
             time.sleep(min(0.25 * 2**attempt, 5))
     try:
         con.execute("set TimeZone = 'UTC'")
+        # raw.<table> views name their files relative to the raw layer of these settings
+        con.execute("set file_search_path = ?", [str(settings.raw_dir)])
         yield con
     finally:
         con.close()
@@ -75,3 +77,15 @@ def execute(settings: Settings, statements: Sequence[tuple[str, Sequence[Any]]])
         except BaseException:
             con.execute("rollback")
             raise
+
+
+def warehouse_label(settings: Settings) -> str:
+    """Where the warehouse is, for people: the DuckDB file, or the PostgreSQL database (never a
+    DuckDB path that the run does not use, never a password)."""
+    if settings.target == "postgres":
+        import psycopg
+
+        info = psycopg.conninfo.conninfo_to_dict(pg_dsn())
+        where = f"{info.get('host', 'localhost')}:{info.get('port', 5432)}"
+        return f"PostgreSQL database {info.get('dbname', '?')} on {where} (target postgres)"
+    return f"{settings.warehouse} (target {settings.target})"

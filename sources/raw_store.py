@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sources import stripe_lines
+from sources.atomic import temp_name
 from sources.billing import INVOICE_LINE_FIELDS, INVOICES
 from sources.contract import Entity, Field
 from sources.landing import LandingFile, discover
@@ -134,6 +135,8 @@ class IngestSummary:
     ignored_reasons: dict[str, str] = field(default_factory=dict)  # ignored file -> why
     unknown_fields: set[str] = field(default_factory=set)
     unknown_counts: Counter = field(default_factory=Counter)  # unknown field -> occurrences
+    refused: list[str] = field(default_factory=list)  # links leading out of landing
+    deferred: list[str] = field(default_factory=list)  # delivery folders dated after today
 
 
 def _file_key(f: LandingFile) -> str:
@@ -179,7 +182,9 @@ class RawStore:
             if not marker.exists() or pq.read_schema(marker) != schema:
                 if marker.exists():  # the contract changed: read every landing file again
                     self.manifest_path(entity.table).unlink(missing_ok=True)
-                pq.write_table(schema.empty_table(), marker)
+                tmp = temp_name(marker)
+                pq.write_table(schema.empty_table(), tmp)
+                os.replace(tmp, marker)
         self.manifest_path(entity.table).parent.mkdir(parents=True, exist_ok=True)
 
 
@@ -217,30 +222,30 @@ class _FileWriter:
                 INVOICE_LINES_SCHEMA,
             )
         self.writers: dict[str, pq.ParquetWriter] = {}
+        self.temps = {kind: temp_name(path) for kind, (path, _) in self.targets.items()}
 
     def write(self, kind: str, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
-        path, schema = self.targets[kind]
+        schema = self.targets[kind][1]
         if kind not in self.writers:
-            self.writers[kind] = pq.ParquetWriter(str(path) + ".tmp", schema, compression="zstd")
+            self.writers[kind] = pq.ParquetWriter(self.temps[kind], schema, compression="zstd")
         self.writers[kind].write_table(table)
 
     def commit(self) -> None:
         for writer in self.writers.values():
             writer.close()
         for kind, (path, _) in self.targets.items():
-            tmp = Path(str(path) + ".tmp")
             if kind in self.writers:
-                os.replace(tmp, path)
+                os.replace(self.temps[kind], path)
             else:
                 path.unlink(missing_ok=True)
 
     def abort(self) -> None:
         for writer in self.writers.values():
             writer.close()
-        for path, _ in self.targets.values():
-            Path(str(path) + ".tmp").unlink(missing_ok=True)
+        for tmp in self.temps.values():
+            tmp.unlink(missing_ok=True)
 
 
 def _reject_rows(
@@ -370,6 +375,8 @@ def ingest_entity(
         files_seen=len(found.files),
         ignored=found.ignored,
         ignored_reasons=found.reasons,
+        refused=found.refused,
+        deferred=found.deferred,
     )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     current: dict[str, dict] = {}
@@ -430,7 +437,7 @@ def ingest_entity(
         _remove(store, entity, gone, manifest[gone])
         summary.files_removed += 1
     if current != manifest or not store.manifest_path(entity.table).exists():
-        tmp = store.manifest_path(entity.table).with_suffix(".tmp")
+        tmp = temp_name(store.manifest_path(entity.table))
         pq.write_table(pa.Table.from_pylist(list(current.values()), schema=MANIFEST_SCHEMA), tmp)
         os.replace(tmp, store.manifest_path(entity.table))
     if used_contexts != contexts:

@@ -7,10 +7,12 @@ a CSV row with the wrong number of fields is returned as a rejected record.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,16 +46,45 @@ class Batch:
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+    if path.name.endswith(".gz"):
+        if path.stat().st_size == 0:  # gzip reads an empty file as empty data, silently
+            raise UnreadableFile(f"{path.name} is empty (0 bytes): not a gzip file", 1)
+        return gzip.open(path, "rb")
+    return open(path, "rb")
 
 
 def _count_lines(path: Path) -> int:
-    """Best-effort line count of a file we could not read, for the reject share."""
+    """How many lines a file we could not read holds, for the reject share.
+
+    A truncated or corrupt gzip is counted up to where it breaks, plus the line it broke in:
+    every record it still holds counts as rejected, not one per file.
+    """
+    lines = 0
     try:
         with _open_binary(path) as fh:
-            return sum(1 for _ in fh)
-    except Exception:  # noqa: BLE001 - a corrupt gzip: count what can be counted
-        return 1
+            for _ in fh:
+                lines += 1
+    except Exception:  # noqa: BLE001 - count what can be counted
+        lines += 1
+    return lines
+
+
+def _not_utf8(path: Path) -> str:
+    """Why a text file is not UTF-8, naming the first line and byte that are not."""
+    where = "somewhere"
+    with _open_binary(path) as fh:
+        for line_no, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                byte = line[exc.start : exc.start + 1].hex()
+                where = f"line {line_no} (byte 0x{byte}: {exc.reason})"
+                break
+    return (
+        f"not UTF-8: {path.name} is in another encoding (Windows-1252 or Latin-1, for example); "
+        f"the first byte that is not UTF-8 is on {where}. The file is rejected whole (a "
+        "guessed encoding could load wrong text): re-export it as UTF-8"
+    )
 
 
 def _lines_table(
@@ -83,17 +114,22 @@ def read_jsonl(path: Path, batch_lines: int = BATCH_LINES) -> Iterator[Batch]:
     try:
         with _open_binary(path) as fh:
             while chunk := fh.readlines(batch_lines * 200):
+                if line_no == 0 and chunk[0].startswith(codecs.BOM_UTF8):
+                    chunk[0] = chunk[0][len(codecs.BOM_UTF8) :]  # a byte-order mark is no data
                 table, rejects = _lines_table(chunk, line_no + 1)
                 line_no += len(chunk)
                 yield Batch(table, rejects)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise UnreadableFile(
-            f"cannot read {path.name}: {exc}", line_no or _count_lines(path)
+            f"cannot read {path.name} whole ({exc}): rejected with every record it holds",
+            max(line_no, _count_lines(path)),
         ) from exc
 
 
 def _text_stream(path: Path) -> IO[str]:
-    return io.TextIOWrapper(_open_binary(path), encoding="utf-8", newline="")
+    # utf-8-sig: a leading byte-order mark (Excel's "CSV UTF-8") is skipped, not read as part
+    # of the first column's name
+    return io.TextIOWrapper(_open_binary(path), encoding="utf-8-sig", newline="")
 
 
 def _row_text(row: list[str]) -> str:
@@ -157,10 +193,12 @@ def read_csv(
                 )
                 yield Batch(table, rejects, unknown)
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"not UTF-8: {exc}", rows_read or _count_lines(path)) from exc
+        records = max(rows_read, _count_lines(path) - 1)  # every row but the header
+        raise UnreadableFile(_not_utf8(path), records) from exc
     except csv.Error as exc:
         raise UnreadableFile(f"malformed CSV: {exc}", rows_read or _count_lines(path)) from exc
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise UnreadableFile(
-            f"cannot read {path.name}: {exc}", rows_read or _count_lines(path)
+            f"cannot read {path.name} whole ({exc}): rejected with every record it holds",
+            max(rows_read, _count_lines(path) - 1),
         ) from exc

@@ -95,7 +95,8 @@ def _csv_field(f: Field) -> tuple[str, str, str]:
     value = {
         "string": col,
         "integer": f"try_cast({col} as bigint)",
-        "number": f"try_cast({col} as double)",
+        # NaN and Infinity parse as doubles but are no amounts or rates: a type error
+        "number": f"case when isfinite(try_cast({col} as double)) then try_cast({col} as double) end",
         "boolean": f"case when lower({col}) in ('true', 'false') then lower({col}) = 'true' end",
         "sf_datetime": _sf_datetime(col),
         "iso_datetime": f"case when regexp_matches({col}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
@@ -110,7 +111,7 @@ _EXPECTED = {
     "string": "a string",
     "integer": "an integer",
     "boolean": "a boolean",
-    "number": "a number",
+    "number": "a finite number",
     "object": "an object",
     "sf_datetime": "a Salesforce datetime (2024-01-05T10:22:11.000+0000)",
     "iso_datetime": "an ISO 8601 datetime with offset",

@@ -51,6 +51,7 @@ def run_pipeline(job: str = "c360_pipeline") -> dg.ExecuteInProcessResult:
 
 def query(settings: Settings, sql: str) -> list[tuple]:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        con.execute("set file_search_path = ?", [str(settings.raw_dir)])  # for raw.* views
         return con.sql(sql).fetchall()
 
 

@@ -12,6 +12,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.resources import C360Settings
+from orchestration.lock import warehouse_lock
 from orchestration.raw_postgres import load_raw_into_postgres
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 from sources import ENTITIES
@@ -71,8 +72,12 @@ def run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[s
     A failing dbt test is a data-quality finding: it is reported as a failed asset check, dbt skips
     the models downstream of it, and so the KPIs are not published (exit code 2, not 1).
     """
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
-    yield from invocation.stream()
+    # within `c360 run` the lock is already held; a run launched from the UI refuses at once
+    # rather than wait while holding its concurrency slot (which the lock holder may need)
+    purpose = f"dbt {args[0]} in run {context.run.run_id}"
+    with warehouse_lock(Settings.from_env(), purpose, timeout=0):
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        yield from invocation.stream()
     results = invocation.get_artifact("run_results.json").get("results", [])
     errored = [
         r["unique_id"]

@@ -29,6 +29,8 @@ def ingestion_metadata(summary: IngestSummary) -> dict:
         ),
         # every unknown field with its number of occurrences, most frequent first
         "unknown_fields": dg.MetadataValue.json(dict(summary.unknown_counts.most_common())),
+        "refused_links": dg.MetadataValue.json(summary.refused[:50]),
+        "deferred_deliveries": dg.MetadataValue.json(summary.deferred[:50]),
     }
 
 
@@ -88,6 +90,7 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
             f"{summary.files_skipped} unchanged, {summary.files_rejected} rejected whole; "
             f"{summary.records_loaded} records loaded, {summary.records_rejected} rejected"
         )
+        report_boundary(context, summary)
         metadata = ingestion_metadata(summary)
         for note in summary_notes(metadata):
             context.log.warning(f"{entity.table}: {note}")
@@ -96,6 +99,20 @@ def _ingestion_asset(entity: Entity) -> dg.AssetsDefinition:
             yield dg.MaterializeResult(asset_key=["raw", INVOICE_LINES_TABLE])
 
     return _ingest
+
+
+def report_boundary(context: dg.AssetExecutionContext, summary) -> None:
+    """Say what the landing boundary kept out: links leading outside landing, future deliveries."""
+    if summary.refused:
+        context.log.warning(
+            f"{summary.entity}: REFUSED {len(summary.refused)} link(s) leading outside the "
+            f"landing directory (not read): {summary.refused[:5]}"
+        )
+    if summary.deferred:
+        context.log.warning(
+            f"{summary.entity}: deferred {len(summary.deferred)} delivery folder(s) dated after "
+            f"today (read on their day, not counted in the as-of date): {summary.deferred[:5]}"
+        )
 
 
 ingestion_assets = [_ingestion_asset(e) for e in ENTITIES]

@@ -8,12 +8,12 @@ then a rename), so a reader never sees half a page.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from orchestration.report.data import ReportData, load
 from orchestration.report.render import page
 from orchestration.settings import Settings
+from sources.atomic import temp_name
 
 REPORT_NAME = "cco_scorecard.html"
 
@@ -33,13 +33,11 @@ def write_report(settings: Settings) -> Path:
     folder = Path(settings.report_dir)
     folder.mkdir(parents=True, exist_ok=True)
     target = report_path(settings)
-    fd, tmp = tempfile.mkstemp(prefix=f".{REPORT_NAME}.", suffix=".tmp", dir=folder)
+    tmp = temp_name(target)  # created with the user's umask; an orphan is found by its pid
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(html)
-        os.chmod(tmp, 0o644)
+        tmp.write_text(html, encoding="utf-8")
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return target

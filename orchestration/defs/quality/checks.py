@@ -8,6 +8,11 @@ import dagster as dg
 
 from orchestration.audit import record_gate_results, record_publication
 from orchestration.defs.dbt import WAREHOUSE_POOL
+from orchestration.defs.quality.acknowledgements import (
+    AcknowledgementError,
+    acknowledgement_file,
+    record_acknowledgements,
+)
 from orchestration.defs.quality.gx_bridge import SuiteResult, Validator, load_suites
 from orchestration.defs.resources import C360Settings
 from orchestration.settings import EXPECTATIONS_DIR
@@ -52,6 +57,7 @@ def _metadata(result: SuiteResult) -> dict:
 )
 def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
     paths = settings.paths
+    apply_acknowledgements(context, paths)
     validator = Validator()
     results: list[SuiteResult] = []
     selected = {key.name for key in context.selected_asset_check_keys}
@@ -99,6 +105,18 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
             None,
             as_of_date(paths.landing_dir, ENTITIES),
             "; ".join(r.summary() for r in results if r.suite.name in blocked),
+        )
+
+
+def apply_acknowledgements(context: dg.AssetCheckExecutionContext, paths) -> None:
+    """Load the reviewed KPI-movement acknowledgements before the gates read them."""
+    try:
+        applied = record_acknowledgements(paths, context.run.run_id)
+    except AcknowledgementError as exc:
+        raise dg.Failure(description=f"cannot apply KPI movement acknowledgements: {exc}") from exc
+    if applied:
+        context.log.info(
+            f"{applied} acknowledged KPI movement(s) in force ({acknowledgement_file()})"
         )
 
 
