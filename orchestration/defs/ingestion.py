@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.extract import extract_deps
 from orchestration.defs.resources import C360Settings
 from sources import ENTITIES, Entity
 from sources.billing import INVOICES
@@ -15,6 +16,7 @@ def _specs(entity: Entity) -> list[dg.AssetSpec]:
             group_name="ingestion",
             kinds={"python", "parquet"},
             description=f"{entity.description} Landing `{entity.landing_path}/` -> `raw.{entity.table}`.",
+            deps=extract_deps(entity.landing_path),
         )
     ]
     if entity is INVOICES:  # the invoices' lines are flattened into a raw table of their own
@@ -24,6 +26,7 @@ def _specs(entity: Entity) -> list[dg.AssetSpec]:
                 group_name="ingestion",
                 kinds={"python", "parquet"},
                 description="Invoice lines (`lines.data`) of every ingested invoice version.",
+                deps=extract_deps(entity.landing_path),
             )
         )
     return specs
