@@ -5,6 +5,8 @@ any hand-delivered export. The daily pipeline job leaves them out, so file deliv
 working; the `pull_and_pipeline` job pulls first, then runs the whole pipeline.
 """
 
+import datetime as dt
+
 import dagster as dg
 
 from orchestration.defs.resources import C360Settings
@@ -25,6 +27,7 @@ def extract_deps(landing_path: str) -> list[dg.AssetKey]:
 
 class PullConfig(dg.Config):
     full: bool = False  # pull everything again instead of the changes since the last pull
+    delivery_date: str | None = None  # YYYY-MM-DD; default today (UTC)
 
 
 def _extract_asset(source: str, description: str) -> dg.AssetsDefinition:
@@ -39,10 +42,15 @@ def _extract_asset(source: str, description: str) -> dg.AssetsDefinition:
             context.log.warning(f"{source}: not configured; nothing pulled")
             return dg.MaterializeResult(metadata={"status": "not configured"})
         try:
+            date = dt.date.fromisoformat(config.delivery_date) if config.delivery_date else None
             result = pull(
-                source, settings.paths.landing_dir, full=config.full, log=context.log.info
+                source,
+                settings.paths.landing_dir,
+                full=config.full,
+                delivery_date=date,
+                log=context.log.info,
             )
-        except PullError as exc:
+        except (PullError, ValueError) as exc:
             raise dg.Failure(description=str(exc)) from None
         return dg.MaterializeResult(
             metadata={

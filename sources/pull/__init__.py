@@ -101,7 +101,8 @@ def pull(
         full = full or not state.cursor
         log(f"{source}: {'full' if full else 'incremental'} pull, delivery {date}")
         records, cursor, counts = _fetch(source, state.cursor, full, log)
-        number = state.pulls + 1
+        # Files are numbered per pull that delivers something; an empty pull only moves the cursor.
+        number = state.pulls + 1 if any(records.values()) else state.pulls
         workspace.start()
         for entity, rows in records.items():
             if rows:  # an entity without changes gets no delivery

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass
 class Fault:
-    """Answer the `nth` request for `path` (with these `query` items) with `status`."""
+    """Answer the `nth` request whose path matches the regex `path` (and has these `query`
+    items) with `status` and `headers`, once."""
 
     path: str
     status: int
@@ -25,7 +28,7 @@ class Fault:
     seen: int = 0
 
     def hits(self, path: str, query: dict) -> bool:
-        if path.rstrip("/") != self.path.rstrip("/"):
+        if not re.fullmatch(self.path, path.rstrip("/")):
             return False
         if any(query.get(k) != v for k, v in self.query.items()):
             return False
@@ -38,6 +41,7 @@ class Request:
     path: str
     query: dict  # flat: "created[gt]" -> "123"
     headers: dict
+    at: float = field(default_factory=time.monotonic)
     status: int = 0
 
 
