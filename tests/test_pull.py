@@ -400,3 +400,49 @@ def test_credentials_never_reach_logs_errors_metadata_or_files(
         assert not [s for s in seen if secret in s]
     assert STRIPE_KEY[:-4] + "0000" not in "".join(seen)
     assert SALESFORCE_TOKEN not in "".join(seen)
+
+
+def _pull_and_pipeline_job():
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def("pull_and_pipeline")
+
+
+def test_extract_assets_run_under_the_multiprocess_executor(request, tmp_path, monkeypatch):
+    """Production runs go through the multiprocess executor: each step in its own process."""
+    import dagster as dg
+
+    start_stripe(monkeypatch, request)
+    start_salesforce(monkeypatch, request, tmp_path)
+    landing = tmp_path / "landing"
+    monkeypatch.setenv("C360_LANDING_DIR", str(landing))
+    date = {"config": {"delivery_date": str(DAY)}}
+    (tmp_path / "dagster").mkdir()
+    with dg.DagsterInstance.local_temp(str(tmp_path / "dagster")) as instance:
+        result = dg.execute_job(
+            dg.reconstructable(_pull_and_pipeline_job),
+            instance=instance,
+            asset_selection=[
+                dg.AssetKey(["extract", "stripe"]),
+                dg.AssetKey(["extract", "salesforce"]),
+            ],
+            run_config={"ops": {"extract__stripe": date, "extract__salesforce": date}},
+        )
+        assert result.success
+        counts = {
+            m.asset_key.to_user_string(): m.metadata["files"].value
+            for m in (
+                e.step_materialization_data.materialization
+                for e in result.get_asset_materialization_events()
+            )
+        }
+    assert counts == {
+        "extract/stripe": [
+            f"billing/{e}/{DAY}/pull-000001.jsonl"
+            for e in ("customers", "invoices", "prices", "subscriptions")
+        ],
+        "extract/salesforce": [
+            f"crm/{e}/{DAY}/pull-000001.jsonl" for e in ("accounts", "contacts")
+        ],
+    }
+    assert (landing / "billing/invoices" / str(DAY) / "pull-000001.jsonl").exists()
