@@ -85,4 +85,15 @@ pull_and_pipeline_job = dg.define_asset_job(
     description="Pull Stripe and Salesforce (each when configured), then run the whole pipeline.",
 )
 
-defs = dg.Definitions(assets=extract_assets, jobs=[pull_and_pipeline_job])
+daily_pull_and_pipeline = dg.ScheduleDefinition(
+    name="daily_pull_and_pipeline",
+    job=pull_and_pipeline_job,
+    cron_schedule="30 5 * * *",
+    execution_timezone="UTC",
+    description="Pull Stripe and Salesforce, then run the whole pipeline, once a day.",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
+defs = dg.Definitions(
+    assets=extract_assets, jobs=[pull_and_pipeline_job], schedules=[daily_pull_and_pipeline]
+)
