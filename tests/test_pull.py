@@ -113,6 +113,13 @@ def test_stripe_full_pull_pages_retries_and_completes_invoices(
         assert marker == {"complete": ["pull-000001.jsonl"]}
     state = json.loads((landing / ".c360_pull/stripe/state.json").read_text())
     assert state["pulls"] == 1 and state["delivery_date"] == "2026-11-03"
+    # the next pull starts after the newest event of any type, not the newest deletion
+    newest = max(e["created"] for e in api.events)
+    assert state["cursor"]["events"] == {
+        "created": newest,
+        "ids": sorted(e["id"] for e in api.events if e["created"] == newest),
+    }
+    assert newest > max(e["created"] for e in api.events if e["type"] == "customer.deleted")
     assert state["cursor"]["created"]["invoice"] == max(i["created"] for i in invoices.values())
     assert not (landing / ".c360_pull/stripe/staging").exists()
 
@@ -361,8 +368,9 @@ def test_credentials_never_reach_logs_errors_metadata_or_files(
     start_stripe(monkeypatch, request)
     start_salesforce(monkeypatch, request, tmp_path)
     landing = tmp_path / "landing"
+    monkeypatch.setenv("C360_LANDING_DIR", str(landing))
     seen: list[str] = []
-    env = {**os.environ, "C360_LANDING_DIR": str(landing), "STRIPE_LOG": "debug"}
+    env = {**os.environ, "STRIPE_LOG": "debug"}
     for source in ("stripe", "salesforce"):  # the console, with the SDK's debug logging on
         run = _run_cli(source, "--delivery-date", str(DAY), env=env)
         assert run.returncode == 0, run.stderr
@@ -446,3 +454,45 @@ def test_extract_assets_run_under_the_multiprocess_executor(request, tmp_path, m
         ],
     }
     assert (landing / "billing/invoices" / str(DAY) / "pull-000001.jsonl").exists()
+
+
+def test_one_pull_per_source_at_a_time(request, landing, monkeypatch) -> None:
+    start_stripe(monkeypatch, request)
+    busy = pytest.raises(PullError, match="another pull of this source is running")
+    with PullWorkspace(landing, "stripe").locked(), busy:
+        pull("stripe", landing, delivery_date=DAY, log=lambda m: None)
+    assert pull("stripe", landing, delivery_date=DAY, log=lambda m: None).files
+
+
+def test_extract_assets_feed_ingestion_and_only_the_pulling_job_runs_them(monkeypatch) -> None:
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.defs.extract import extract_assets
+    from orchestration.defs.resources import C360Settings
+
+    graph = defs.resolve_asset_graph()
+    stripe_key, salesforce_key = (
+        dg.AssetKey(["extract", "stripe"]),
+        dg.AssetKey(["extract", "salesforce"]),
+    )
+    assert graph.get(dg.AssetKey(["raw", "billing_invoices"])).parent_keys == {stripe_key}
+    assert graph.get(dg.AssetKey(["raw", "crm_contacts"])).parent_keys == {salesforce_key}
+    assert not graph.get(dg.AssetKey(["raw", "call_center_calls"])).parent_keys
+    pipeline = defs.resolve_job_def("c360_pipeline").asset_layer.selected_asset_keys
+    pulling = defs.resolve_job_def("pull_and_pipeline").asset_layer.selected_asset_keys
+    assert stripe_key not in pipeline and pulling == pipeline | {stripe_key, salesforce_key}
+    schedule = defs.resolve_schedule_def("daily_pull_and_pipeline")
+    assert schedule.job_name == "pull_and_pipeline"
+
+    # a source without its settings is skipped, visibly
+    for var in (
+        "C360_STRIPE_API_KEY",
+        "C360_SALESFORCE_INSTANCE_URL",
+        "C360_SALESFORCE_ACCESS_TOKEN",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    result = dg.materialize(extract_assets, resources={"settings": C360Settings()})
+    for node in ("extract__stripe", "extract__salesforce"):
+        [m] = result.asset_materializations_for_node(node)
+        assert m.metadata["status"].value == "not configured"

@@ -16,7 +16,7 @@ Objects are requested in API version `STRIPE_API_VERSION`, whatever the account'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import stripe
 
@@ -72,15 +72,29 @@ def _list_params(object_type: str, created_after: int | None) -> dict:
     return params
 
 
-def _events_after(client: stripe.StripeClient, cursor: dict | None) -> Iterable[dict]:
-    """Events after the cursor (all retained events without one), newest first."""
+def _events_after(
+    client: stripe.StripeClient, cursor: dict | None, event_type: str | None = None
+) -> list[dict]:
+    """Events after the cursor (every retained one without a cursor), newest first."""
     params: dict = {"limit": PAGE_SIZE}
     if cursor:
         params["created"] = {"gte": cursor["created"]}
+    if event_type:
+        params["type"] = event_type
     seen = set(cursor.get("ids", [])) if cursor else set()
-    for event in client.v1.events.list(params).auto_paging_iter():
-        if event.id not in seen:
-            yield _plain(event)
+    return [
+        _plain(event)
+        for event in client.v1.events.list(params).auto_paging_iter()
+        if event.id not in seen
+    ]
+
+
+def _newest_events(client: stripe.StripeClient) -> list[dict]:
+    """The events of the newest second (the cursor skips exactly these next time)."""
+    newest = client.v1.events.list({"limit": 1}).data
+    if not newest:
+        return []
+    return _events_after(client, {"created": newest[0].created})
 
 
 def _events_cursor(events: list[dict], previous: dict | None) -> dict | None:
@@ -147,9 +161,15 @@ def _pull(client: stripe.StripeClient, cursor: dict, log: Callable[[str], None])
     by_type: dict[str, dict[str, dict]] = {t: {} for t in ENTITIES.values()}
 
     # Read the events first: anything that happens while the lists are read is after the new
-    # events cursor and is fetched again by the next pull.
-    events = list(_events_after(client, cursor.get("events")))
-    log(f"stripe: {len(events)} event(s) since the last pull")
+    # events cursor and is fetched again by the next pull. A full pull needs only the deletions
+    # (the lists hold everything else) and the newest event, where the next pull starts.
+    if incremental:
+        events = _events_after(client, cursor.get("events"))
+        newest = events
+    else:
+        events = _events_after(client, None, "customer.deleted")
+        newest = _newest_events(client)
+    log(f"stripe: {len(events)} event(s) read")
 
     for entity, object_type in ENTITIES.items():
         after = created_cursor.get(object_type) if incremental else None
@@ -202,7 +222,7 @@ def _pull(client: stripe.StripeClient, cursor: dict, log: Callable[[str], None])
             created_cursor[object_type] = max(stamps + [created_cursor.get(object_type, 0)])
     new_cursor = {
         "created": created_cursor,
-        "events": _events_cursor(events, cursor.get("events")),
+        "events": _events_cursor(newest, cursor.get("events")),
     }
     counts = {entity: len(records[entity]) for entity in ENTITIES}
     counts.update(

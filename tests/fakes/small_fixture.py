@@ -55,6 +55,8 @@ def load_stripe(fake: FakeStripe) -> None:
         invoice = {"object": "invoice", **invoice}
         invoice["lines"]["data"] = [{"object": "line_item", **x} for x in invoice["lines"]["data"]]
         fake.put(invoice)
+        if paid_at := (invoice.get("status_transitions") or {}).get("paid_at"):
+            fake.event("invoice.paid", invoice, paid_at)  # history a full pull does not need
     fake.put(SEAT_PRICE)
 
 

@@ -72,7 +72,8 @@ class FakeStripe(FakeApi):
             lines = invoice["lines"]["data"]
             return 200, self._page(path, lines, q, newest_first=False), {}
         if path == "/v1/events":
-            return 200, self._page(path, self._filtered(self.events, q), q), {}
+            events = [e for e in self.events if q.get("type") in (None, e["type"])]
+            return 200, self._page(path, self._filtered(events, q), q), {}
         if m := re.fullmatch(r"/v1/(customers|subscriptions|invoices|prices)", path):
             object_type = TYPES[m[1]]
             objects = [self._render(o) for o in self.objects[object_type].values()]
