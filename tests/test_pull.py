@@ -496,3 +496,15 @@ def test_extract_assets_feed_ingestion_and_only_the_pulling_job_runs_them(monkey
     for node in ("extract__stripe", "extract__salesforce"):
         [m] = result.asset_materializations_for_node(node)
         assert m.metadata["status"].value == "not configured"
+
+
+def test_a_server_that_keeps_failing_stops_the_pull_cleanly(request, landing, monkeypatch) -> None:
+    api = start_stripe(monkeypatch, request)
+    pull("stripe", landing, delivery_date=DAY, log=lambda m: None)
+    before = landing_content(landing)
+    # the first request and all six retries fail (Retry-After: 1 s, instead of the backoff)
+    api.faults += [Fault("/v1/events", 503, nth=1, headers={"Retry-After": "1"}) for _ in range(7)]
+    with pytest.raises(PullError, match="HTTP 503.*retries are exhausted"):
+        pull("stripe", landing, delivery_date=DAY, log=lambda m: None)
+    assert sum(1 for r in api.requests if r.status == 503) == 7
+    assert landing_content(landing) == before  # nothing delivered, the cursor unchanged

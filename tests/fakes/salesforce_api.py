@@ -78,6 +78,9 @@ class FakeSalesforce(FakeApi):
             return 200, self._page(base, m[1], int(m[2])), {}
         return 404, [{"message": "not found", "errorCode": "NOT_FOUND"}], {}
 
+    def error_body(self, status: int) -> list:
+        return [{"message": "An unexpected error occurred.", "errorCode": "UNKNOWN_EXCEPTION"}]
+
     def _page(self, base: str, locator: str, offset: int) -> dict:
         rows = self._cursors[locator]
         page = rows[offset : offset + self.page_size]

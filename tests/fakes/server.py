@@ -57,6 +57,10 @@ class FakeApi:
     def answer(self, request: Request) -> tuple[int, object, dict]:
         raise NotImplementedError
 
+    def error_body(self, status: int) -> object:
+        """The vendor's error document for an injected failure."""
+        raise NotImplementedError
+
     def start(self, tls: tuple[Path, Path] | None = None) -> str:
         api = self
 
@@ -72,7 +76,11 @@ class FakeApi:
                     api.before_answer(request)
                 fault = next((f for f in api.faults if f.hits(parts.path, query)), None)
                 if fault:
-                    status, body, headers = fault.status, {"error": "injected"}, fault.headers
+                    status, body, headers = (
+                        fault.status,
+                        api.error_body(fault.status),
+                        fault.headers,
+                    )
                 else:
                     status, body, headers = api.answer(request)
                 request.status = status

@@ -96,6 +96,11 @@ class FakeStripe(FakeApi):
             return 200, self._render(obj), {}
         return 404, _error("invalid_request_error", f"Unrecognized request URL (GET: {path})"), {}
 
+    def error_body(self, status: int) -> dict:
+        if status == 429:
+            return _error("invalid_request_error", "Too many requests; try again later.")
+        return _error("api_error", "An unknown error occurred.")
+
     def _render(self, obj: dict) -> dict:
         obj = copy.deepcopy(obj)
         if obj["object"] == "invoice":
