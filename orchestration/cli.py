@@ -56,6 +56,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pull(args: argparse.Namespace) -> int:
+    from orchestration.pull_command import run_pull
+
+    return run_pull(Settings.from_env(), args.source, args.full, args.delivery_date)
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     Settings.from_env().export()
     dagster_home()
@@ -92,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
 
     report = sub.add_parser("report", help="render the CCO scorecard from the published KPIs")
     report.set_defaults(func=cmd_report)
+
+    pull = sub.add_parser("pull", help="pull a source system through its API into a delivery")
+    pull.add_argument("source", choices=["stripe", "salesforce"])
+    pull.add_argument("--full", action="store_true", help="pull everything, not only changes")
+    pull.add_argument("--delivery-date", help="YYYY-MM-DD (default: today, UTC)")
+    pull.set_defaults(func=cmd_pull)
 
     dev = sub.add_parser("dev", help="start the Dagster UI on 127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)

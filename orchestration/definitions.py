@@ -2,14 +2,15 @@
 
 import dagster as dg
 
-from orchestration.defs import dbt, ingestion, report, schedules
+from orchestration.defs import dbt, extract, ingestion, report, schedules
 from orchestration.defs.publish import assets as publish
 from orchestration.defs.quality import checks as quality
 from orchestration.defs.resources import C360Settings
 
 pipeline_job = dg.define_asset_job(
     schedules.PIPELINE_JOB,
-    selection=dg.AssetSelection.all(),
+    # API pulls are a job of their own (extract.pull_and_pipeline): file deliveries need none.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(extract.GROUP),
     description="Ingest every source, build the warehouse, run the quality gates, publish.",
 )
 
@@ -23,6 +24,7 @@ audit_and_publish_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions.merge(
+    extract.defs,
     ingestion.defs,
     dbt.defs,
     quality.defs,

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.extract import extract_deps
 from orchestration.defs.resources import C360Settings
 from sources import ENTITIES, Entity
 from sources.billing import INVOICE_LINE_ITEMS, INVOICES, PRICES, SUBSCRIPTIONS
@@ -60,7 +61,8 @@ def _specs(entity: Entity) -> list[dg.AssetSpec]:
             group_name="ingestion",
             kinds={"python", "parquet"},
             description=f"{entity.description} Landing `{entity.landing_path}/` -> `raw.{entity.table}`.",
-            deps=[["raw", e.table] for e in INVOICE_INPUTS] if entity is INVOICES else [],
+            deps=extract_deps(entity.landing_path)
+            + ([["raw", e.table] for e in INVOICE_INPUTS] if entity is INVOICES else []),
         )
     ]
     if entity is INVOICES:  # the invoices' lines are flattened into a raw table of their own
@@ -70,6 +72,7 @@ def _specs(entity: Entity) -> list[dg.AssetSpec]:
                 group_name="ingestion",
                 kinds={"python", "parquet"},
                 description="Invoice lines (`lines.data`) of every ingested invoice version.",
+                deps=extract_deps(entity.landing_path),
             )
         )
     return specs
