@@ -25,7 +25,7 @@ from orchestration.settings import EXPECTATIONS_DIR, Settings
 from orchestration.warehouse import execute
 
 DEFAULT_FILE = EXPECTATIONS_DIR / "acknowledgements" / "kpi_movements.json"
-_COLUMNS = "month date, kpi varchar, value double, reason varchar, approved_by varchar"
+_COLUMNS = "month date, kpi varchar, value double precision, reason varchar, approved_by varchar"
 _HISTORY = f"run_id varchar, recorded_at timestamp, {_COLUMNS}, source_file varchar"
 DDL = [
     ("create schema if not exists audit", ()),
