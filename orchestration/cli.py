@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
@@ -27,9 +28,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from sources.generate import generate
 
     out = Path(args.out or Settings.from_env().landing_dir)
+    # The latest delivery is dated today (UTC) unless pinned, so a first run's data is fresh.
+    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     started = time.perf_counter()
-    summary = generate(out, customers=args.customers, months=args.months, seed=args.seed)
-    print(f"generated landing data in {out} in {time.perf_counter() - started:.1f}s")
+    summary = generate(
+        out, customers=args.customers, months=args.months, seed=args.seed, as_of=as_of
+    )
+    print(
+        f"generated landing data in {out} (latest delivery {as_of}) "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
     for entity, count in summary.items():
         print(f"  {entity:<28} {count:>12,}")
     return 0
@@ -51,6 +59,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     path = write_report(settings)
     print(f"report: {path}")
     return 0
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    from orchestration.kpis import print_kpis
+
+    return print_kpis(Settings.from_env(), args.all, args.format)
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -82,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--months", type=int, default=12)
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--out", help="landing directory (default: $C360_LANDING_DIR)")
+    gen.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        help="date of the latest delivery, YYYY-MM-DD (default: today, UTC); the same seed and "
+        "date give the same data",
+    )
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="materialize every asset once, in-process")
@@ -89,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
 
     report = sub.add_parser("report", help="render the CCO scorecard from the published KPIs")
     report.set_defaults(func=cmd_report)
+
+    kpis = sub.add_parser("kpis", help="print the published KPIs (latest month by default)")
+    kpis.add_argument("--all", action="store_true", help="every published month")
+    kpis.add_argument("--format", choices=["table", "csv"], default="table")
+    kpis.set_defaults(func=cmd_kpis)
 
     dev = sub.add_parser("dev", help="start the Dagster UI on 127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)

@@ -3,7 +3,7 @@
    ingestion never holds the warehouse lock. C360_RAW_DIR is set by the orchestration. #}
 {% macro create_raw_views() %}
   {% if target.type == 'duckdb' %}
-    {% set raw_dir = env_var('C360_RAW_DIR', '../data/warehouse/raw') %}
+    {% set raw_dir = env_var('C360_RAW_DIR', '../data/warehouse/c360_raw') %}
     {% set tables = ['crm_accounts', 'crm_contacts', 'billing_customers', 'billing_subscriptions',
                      'billing_invoices', 'billing_invoice_lines', 'call_center_calls',
                      'call_center_surveys', 'finance_fx_rates'] %}
