@@ -1,7 +1,8 @@
 """The audit trail of publication: what each run's gates found, and each publication attempt.
 
-`audit.gate_results` holds one row per suite per run; `audit.publication_log` one row per run
-that tried to publish (outcome `published`, `blocked` or `failed`). The scorecard reads both to
+`audit.gate_results` holds one row per check per run (quality suites and dbt tests);
+`audit.publication_log` one row per run that tried to publish (outcome `published`, `blocked` or
+`failed`), written once the run has finished; `audit.alerts` one row per alert sent. The scorecard reads both to
 say whether the numbers shown are current, and if not, since when and why.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from orchestration.settings import Settings
-from orchestration.warehouse import execute
+from orchestration.warehouse import execute, query_frame
 
 DDL = [
     ("create schema if not exists audit", ()),
@@ -27,6 +28,12 @@ DDL = [
         """create table if not exists audit.publication_log (
         run_id varchar, attempted_at timestamp, outcome varchar, failed_checks varchar,
         kpi_rows bigint, as_of_date date, message varchar)""",
+        (),
+    ),
+    (
+        """create table if not exists audit.alerts (
+        run_id varchar, sent_at timestamp, outcome varchar, destination varchar,
+        delivered boolean, error varchar)""",
         (),
     ),
 ]
@@ -88,3 +95,59 @@ def record_publication(
             )
         ],
     )
+
+
+def record_dbt_tests(settings: Settings, run_id: str, findings: Sequence[Any]) -> None:
+    """dbt tests' results, as rows beside the quality suites' (the scorecard reads both)."""
+    record_gate_results(
+        settings,
+        run_id,
+        [
+            {
+                "suite": f.check,
+                "asset": f.asset,
+                "blocking": f.blocking,
+                "passed": f.passed,
+                "rows_validated": None,
+                "summary": f.summary,
+                "failures": [] if f.passed else [f.observed],
+            }
+            for f in findings
+        ],
+    )
+
+
+def already_recorded(settings: Settings, run_id: str) -> bool:
+    execute(settings, DDL)
+    frame = query_frame(
+        settings, "select count(*) as n from audit.publication_log where run_id = " + _quote(run_id)
+    )
+    return bool(frame["n"][0])
+
+
+def last_outcome(settings: Settings) -> str | None:
+    """The outcome of the latest recorded run, or None when no run was ever recorded."""
+    frame = query_frame(
+        settings,
+        "select outcome from audit.publication_log order by attempted_at desc limit 1",
+    )
+    return str(frame["outcome"][0]) if len(frame) else None
+
+
+def record_alert(
+    settings: Settings, run_id: str, outcome: str, destination: str, error: str | None
+) -> None:
+    execute(
+        settings,
+        DDL
+        + [
+            (
+                "insert into audit.alerts values (?, ?, ?, ?, ?, ?)",
+                (run_id, now_utc(), outcome, destination, error is None, error),
+            )
+        ],
+    )
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
@@ -30,9 +31,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from sources.generate import generate
 
     out = Path(args.out or Settings.from_env().landing_dir)
+    # The latest delivery is dated today (UTC) unless pinned, so a first run's data is fresh.
+    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     started = time.perf_counter()
-    summary = generate(out, customers=args.customers, months=args.months, seed=args.seed)
-    print(f"generated landing data in {out} in {time.perf_counter() - started:.1f}s")
+    summary = generate(
+        out, customers=args.customers, months=args.months, seed=args.seed, as_of=as_of
+    )
+    print(
+        f"generated landing data in {out} (latest delivery {as_of}) "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
     for entity, count in summary.items():
         print(f"  {entity:<28} {count:>12,}")
     return 0
@@ -60,6 +68,12 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from orchestration.pull_command import run_pull
 
     return run_pull(Settings.from_env(), args.source, args.full, args.delivery_date)
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    from orchestration.kpis import print_kpis
+
+    return print_kpis(Settings.from_env(), args.all, args.format)
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -91,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--months", type=int, default=12)
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--out", help="landing directory (default: $C360_LANDING_DIR)")
+    gen.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        help="date of the latest delivery, YYYY-MM-DD (default: today, UTC); the same seed and "
+        "date give the same data",
+    )
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="materialize every asset once, in-process")
@@ -104,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     pull.add_argument("--full", action="store_true", help="pull everything, not only changes")
     pull.add_argument("--delivery-date", help="YYYY-MM-DD (default: today, UTC)")
     pull.set_defaults(func=cmd_pull)
+
+
+    kpis = sub.add_parser("kpis", help="print the published KPIs (latest month by default)")
+    kpis.add_argument("--all", action="store_true", help="every published month")
+    kpis.add_argument("--format", choices=["table", "csv"], default="table")
+    kpis.set_defaults(func=cmd_kpis)
 
     dev = sub.add_parser("dev", help="start the Dagster UI on 127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)

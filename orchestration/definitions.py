@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import dbt, extract, ingestion, report, schedules
+from orchestration.defs import dbt, extract, ingestion, outcome, report, schedules
 from orchestration.defs.publish import assets as publish
 from orchestration.defs.quality import checks as quality
 from orchestration.defs.resources import C360Settings
@@ -14,13 +14,14 @@ pipeline_job = dg.define_asset_job(
     description="Ingest every source, build the warehouse, run the quality gates, publish.",
 )
 
-# Re-audit the current KPI candidate and publish it if the gates pass, without rebuilding: e.g.
-# after a reviewed change of a threshold in expectations/.
+# Re-audit the warehouse as built (every dbt test and quality suite) and publish the KPI candidate
+# if they all pass, without rebuilding: e.g. after a reviewed change of a threshold in expectations/.
 audit_and_publish_job = dg.define_asset_job(
     "audit_and_publish",
-    selection=dg.AssetSelection.checks_for_assets(dg.AssetKey(["marts", "kpi_monthly"]))
-    | dg.AssetSelection.assets(dg.AssetKey(["published", "cco_kpi_monthly"])),
-    description="Run the quality gates on the current KPI candidate; publish it if they pass.",
+    selection=dg.AssetSelection.checks_for_assets(dbt.warehouse_models)
+    | dg.AssetSelection.assets(publish.publish_kpis),
+    description="Run every dbt test and quality gate on the warehouse as built; publish the KPI "
+    "candidate if they all pass.",
 )
 
 defs = dg.Definitions.merge(
@@ -30,6 +31,7 @@ defs = dg.Definitions.merge(
     quality.defs,
     publish.defs,
     report.defs,
+    outcome.defs,
     schedules.defs,
     dg.Definitions(
         jobs=[pipeline_job, audit_and_publish_job], resources={"settings": C360Settings()}

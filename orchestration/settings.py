@@ -15,7 +15,7 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 class Settings:
     landing_dir: Path
     warehouse: Path  # the DuckDB warehouse file
-    raw_dir: Path  # Parquet raw layer, beside the warehouse file
+    raw_dir: Path  # Parquet raw layer; by default beside the warehouse file, named after it
     target: str  # dbt target: duckdb or postgres
     report_dir: Path
 
@@ -28,7 +28,7 @@ class Settings:
         return cls(
             landing_dir=path("C360_LANDING_DIR", "data/landing"),
             warehouse=warehouse,
-            raw_dir=path("C360_RAW_DIR", str(warehouse.parent / "raw")),
+            raw_dir=path("C360_RAW_DIR", str(default_raw_dir(warehouse))),
             target=os.environ.get("C360_TARGET") or "duckdb",
             report_dir=path("C360_REPORT_DIR", "data/reports"),
         )
@@ -41,3 +41,9 @@ class Settings:
         os.environ["C360_TARGET"] = self.target
         os.environ["C360_REPORT_DIR"] = str(self.report_dir)
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+
+
+def default_raw_dir(warehouse: Path) -> Path:
+    """`data/warehouse/c360.duckdb` -> `data/warehouse/c360_raw`: named after the warehouse file,
+    so two warehouses in one folder never share (or prune) one raw layer."""
+    return warehouse.parent / f"{warehouse.stem}_raw"

@@ -42,11 +42,15 @@ def c360_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def run_pipeline(job: str = "c360_pipeline") -> dg.ExecuteInProcessResult:
-    """A real in-process Dagster run of the whole pipeline on the current settings."""
+    """A real in-process Dagster run of the whole pipeline on the current settings, its outcome
+    recorded as `c360 run` records it (audit tables, scorecard, alerts)."""
+    from orchestration.outcome import finalize_run
     from orchestration.run import execute
 
     with dg.DagsterInstance.ephemeral() as instance:
-        return execute(instance, log_level="WARNING", job=job)
+        result = execute(instance, log_level="WARNING", job=job)
+        finalize_run(Settings.from_env(), instance, result.run_id)
+        return result
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
@@ -74,3 +78,36 @@ def write_text(landing: Path, entity: str, delivery: str, name: str, text: str) 
     path = folder / name
     path.write_text(text)
     return path
+
+
+@pytest.fixture(scope="session")
+def published_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder (landing, warehouse, raw layer, report) where the small fixture was published once.
+
+    Built once per session; tests that change it work on a copy (`published_copy`)."""
+    from orchestration.run import EXIT_PUBLISHED, outcome_of
+
+    folder = tmp_path_factory.mktemp("published_baseline")
+    with pytest.MonkeyPatch.context() as mp:
+        point_settings_at(folder, mp, landing_from=SMALL_LANDING)
+        outcome = outcome_of(run_pipeline())
+        assert outcome.exit_code == EXIT_PUBLISHED, outcome
+    return folder
+
+
+@pytest.fixture
+def published_copy(
+    published_baseline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """A private copy of the published baseline, every C360_* setting pointed at it."""
+    folder = tmp_path / "published"
+    shutil.copytree(published_baseline, folder)
+    return point_settings_at(folder, monkeypatch)
+
+
+def published_state(settings: Settings) -> list[list[tuple]]:
+    """Every row of every published table, in a fixed order: equal means untouched."""
+    return [
+        query(settings, f"select * from published.{table} order by all")
+        for table in ("cco_kpi_monthly", "cco_kpi_monthly_history", "cco_kpi_restatements")
+    ]

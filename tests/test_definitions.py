@@ -72,3 +72,33 @@ def test_every_mart_and_published_column_is_described_and_contracted() -> None:
     assert not uncontracted and not undocumented, (uncontracted, undocumented)
     exposures = {e["name"] for e in manifest["exposures"].values()}
     assert "cco_scorecard" in exposures
+
+
+def test_run_outcome_sensors_are_on_by_default() -> None:
+    for name in ("record_run_succeeded", "record_run_failed"):
+        sensor = defs.resolve_sensor_def(name)
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_one_freshness_rule_on_delivery_dates() -> None:
+    import json
+
+    from orchestration.defs.dbt import dbt_project
+    from orchestration.defs.quality.checks import SUITES
+
+    checks = defs.resolve_asset_graph().asset_check_keys
+    assert not [c for c in checks if "fresh" in c.name and c.name != "sources_fresh"]
+    [fresh] = [s for s in SUITES if "fresh" in s.name]
+    assert "delivery_date" in fresh.query and not fresh.blocking
+    sources = json.loads(dbt_project.manifest_path.read_text())["sources"].values()
+    assert all(not (s.get("freshness") or {}).get("warn_after", {}).get("count") for s in sources)
+
+
+def test_generate_dates_its_latest_delivery_today(tmp_path) -> None:
+    import datetime as dt
+
+    from orchestration.cli import main
+
+    assert main(["generate", "--customers", "30", "--months", "2", "--out", str(tmp_path)]) == 0
+    latest = max(p.name for p in tmp_path.glob("*/*/*") if p.is_dir())
+    assert latest == dt.datetime.now(dt.UTC).date().isoformat()

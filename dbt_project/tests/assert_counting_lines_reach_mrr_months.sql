@@ -2,6 +2,9 @@
 -- whose monthly amounts add back to amount / 100, and in every reported month the USD amounts of
 -- the line-months add up to the MRR of their customers. Returns the lines and customer-months
 -- that do not (a line whose interval is unknown, for instance, would be lost).
+-- It reads several models; it guards (and blocks publication through) the one named here.
+{{ config(meta={'dagster': {'ref': {'name': 'int_mrr__customer_monthly'}}}) }}
+
 with lines as (
     select * from {{ ref('int_invoice_lines__counted') }}
 ),

@@ -1,5 +1,8 @@
 -- customer_360 agrees with the KPIs: the sum of current MRR over customers is the latest reported
 -- month's mrr_usd, and the at-risk customers are that month's at_risk_customers.
+-- It reads several models; it guards (and blocks publication through) the one named here.
+{{ config(meta={'dagster': {'ref': {'name': 'customer_360'}}}) }}
+
 with customers as (
     select * from {{ ref('customer_360') }}
 ),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, default_raw_dir
 
 
 class C360Settings(dg.ConfigurableResource):
@@ -29,7 +29,7 @@ class C360Settings(dg.ConfigurableResource):
             warehouse=warehouse,
             raw_dir=Path(self.raw_dir)
             if self.raw_dir
-            else (env.raw_dir if not self.warehouse else warehouse.parent / "raw"),
+            else (env.raw_dir if not self.warehouse else default_raw_dir(warehouse)),
             target=env.target,
             report_dir=env.report_dir,
         )

@@ -21,6 +21,7 @@ KPI_TABLE = "published.cco_kpi_monthly"
 CUSTOMER_TABLE = "marts.customer_360"
 LOG_TABLE = "audit.publication_log"
 GATES_TABLE = "audit.gate_results"
+RESTATEMENTS_TABLE = "published.cco_kpi_restatements"
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,14 @@ class ReportData:
     status: Status
     at_risk: AtRisk
     tables_read: dict[str, int | None] = field(default_factory=dict)  # table -> rows (None: absent)
+    # (month, kpi) -> (first published value, when): cells whose value changed since first shown
+    restated: dict[tuple[dt.date, str], tuple[float | None, dt.datetime | None]] = field(
+        default_factory=dict
+    )
+
+    def restatement(self, kpi: str, month: dt.date | None):
+        """(first published value, when) if this cell was restated, else None."""
+        return self.restated.get((month, kpi)) if month is not None else None
 
     @property
     def months(self) -> list[dt.date]:
@@ -230,6 +239,8 @@ def load(settings: Settings) -> ReportData:
         )
         tables_read[GATES_TABLE] = len(gates) if GATES_TABLE in tables else None
 
+        restated = _load_restated(read, tables)
+        tables_read[RESTATEMENTS_TABLE] = len(restated) if RESTATEMENTS_TABLE in tables else None
         at_risk = _load_at_risk(read, tables, empty_customers)
         tables_read[CUSTOMER_TABLE] = at_risk.customer_rows
 
@@ -238,7 +249,22 @@ def load(settings: Settings) -> ReportData:
     for col in ("value", "numerator", "denominator"):
         kpis[col] = pd.to_numeric(kpis[col], errors="coerce").astype(float)
     status = derive_status(published, log, gates)
-    return ReportData(generated_at, where, kpis, status, at_risk, tables_read)
+    return ReportData(generated_at, where, kpis, status, at_risk, tables_read, restated)
+
+
+def _load_restated(read: Callable[[str], pd.DataFrame], tables: set[str]) -> dict:
+    if RESTATEMENTS_TABLE not in tables:
+        return {}
+    try:
+        frame = read(
+            f"select month, kpi, first_value, first_published_at from {RESTATEMENTS_TABLE}"
+        )
+    except Exception:  # noqa: BLE001 - the marks are extra information; the numbers still show
+        return {}
+    return {
+        (_to_date(r.month), str(r.kpi)): (_clean(r.first_value), _to_datetime(r.first_published_at))
+        for r in frame.itertuples()
+    }
 
 
 def _load_at_risk(

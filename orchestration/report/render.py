@@ -30,6 +30,7 @@ from orchestration.report.data import (
     GATES_TABLE,
     KPI_TABLE,
     LOG_TABLE,
+    RESTATEMENTS_TABLE,
     Attempt,
     CheckFailure,
     ReportData,
@@ -262,6 +263,15 @@ def tile(data: ReportData, kpi: Kpi) -> str:
             '<div class="note">not defined this month '
             "(no prior month, or nothing to divide by)</div>"
         )
+    restated = data.restatement(kpi.name, month)
+    if restated is not None:
+        first, when = restated
+        note += (
+            f'<div class="note restated" data-role="restated" '
+            f'data-first-value="{"" if first is None else repr(float(first))}">'
+            f"Restated: first published as {e(format_value(first, kpi.kind))} "
+            f"on {e(ts(when))}</div>"
+        )
     scale = 100 if kpi.kind == "rate" else 1
     spark = charts.sparkline(
         data.series(kpi.name),
@@ -277,7 +287,8 @@ def tile(data: ReportData, kpi: Kpi) -> str:
         else ""
     )
     return (
-        f'<article class="tile {state}" data-kpi="{e(kpi.name)}" data-group="{e(kpi.group)}" '
+        f'<article class="tile {state}{" restated" if restated else ""}" '
+        f'data-kpi="{e(kpi.name)}" data-group="{e(kpi.group)}" '
         f'data-state="{state}" data-value="{"" if value is None else repr(float(value))}">'
         f'<h3 class="label" title="{e(kpi.hint)}">{e(kpi.label)}</h3>'
         f'<div class="value" data-role="value">{e(shown)}</div>'
@@ -521,7 +532,12 @@ def page(data: ReportData) -> str:
             if prev
             else "Latest complete month · amounts in USD"
         )
-        body = kpi_groups(data, mrr_bridge(data)) + at_risk_section(data) + notes()
+        body = (
+            kpi_groups(data, mrr_bridge(data))
+            + restatements_section(data)
+            + at_risk_section(data)
+            + notes()
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -537,6 +553,28 @@ def page(data: ReportData) -> str:
 {footer(data)}
 </main></body></html>
 """
+
+
+def restatements_section(data: ReportData) -> str:
+    """Numbers that changed after the CCO was first shown them (late or corrected deliveries)."""
+    if not data.restated:
+        return ""
+    rows = []
+    for (month, name), (first, when) in sorted(data.restated.items(), reverse=True):
+        kpi = kpi_spec(name)
+        rows.append(
+            f'<tr data-restated="{e(month)}:{e(name)}"><td>{e(month_long(month))}</td>'
+            f"<td>{e(kpi.label)}</td>"
+            f"<td>{e(format_value(first, kpi.kind))} (published {e(ts(when))})</td>"
+            f"<td>{e(format_value(data.value(name, month), kpi.kind))}</td></tr>"
+        )
+    return (
+        '<section class="card" id="restatements"><h2>Restated numbers</h2>'
+        "<p>These values changed after they were first published, because data for those "
+        "months arrived late or was corrected at the source.</p>"
+        "<table><thead><tr><th>Month</th><th>KPI</th><th>First published</th>"
+        f"<th>Now</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def notes() -> str:
@@ -556,7 +594,13 @@ def notes() -> str:
     )
 
 
-_TABLE_ORDER = {KPI_TABLE: 0, CUSTOMER_TABLE: 1, LOG_TABLE: 2, GATES_TABLE: 3}
+_TABLE_ORDER = {
+    KPI_TABLE: 0,
+    CUSTOMER_TABLE: 1,
+    LOG_TABLE: 2,
+    GATES_TABLE: 3,
+    RESTATEMENTS_TABLE: 4,
+}
 
 
 def footer(data: ReportData) -> str:

@@ -65,6 +65,9 @@ code.check { background:rgba(0,0,0,.06); padding:1px 5px; border-radius:4px; fon
 .sample.caveat { color:#92400e; background:#fef3c7; border-radius:4px; padding:1px 6px;
   align-self:flex-start; }
 .note { font-size:12px; color:var(--muted); }
+.note.restated { color:#92400e; background:#fef3c7; border-radius:4px; padding:1px 6px;
+  align-self:flex-start; }
+.tile.restated { border-color:#f59e0b; }
 .spark { margin-top:auto; padding-top:6px; }
 .spark svg { width:100%; height:auto; display:block; }
 .spark-axis { display:flex; justify-content:space-between; font-size:10.5px; color:#9ca3af;

@@ -1,4 +1,5 @@
-"""Write-audit-publish, last step: replace `published.cco_kpi_monthly` from the audited candidate.
+"""Write-audit-publish, last step: replace `published.cco_kpi_monthly` from the audited candidate,
+append it to `published.cco_kpi_monthly_history` and refresh `published.cco_kpi_restatements`.
 
 This is a dbt invocation of its own, downstream of the blocking quality gates on
 `marts/kpi_monthly`: a blocking check cannot stop a model built in the same `dbt build`.
@@ -9,7 +10,6 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.audit import record_publication
 from orchestration.defs.dbt import (
     PUBLISH_SELECTION,
     WAREHOUSE_POOL,
@@ -37,6 +37,7 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
     paths = settings.paths
     paths.export()
     _require_gates_passed(paths, context.run.run_id)
+    _require_no_failed_check(context)
     as_of = as_of_date(paths.landing_dir, ENTITIES)
     dbt_vars = {
         "run_id": context.run.run_id,
@@ -44,9 +45,7 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
     }
     yield from run_dbt(context, dbt, ["run", "--vars", json.dumps(dbt_vars)])
     rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
-    record_publication(
-        paths, context.run.run_id, "published", [], rows, as_of, f"published {rows} KPI rows"
-    )
+    # the outcome is recorded in audit.publication_log once the run has finished
     context.log.info(f"published {rows} KPI rows (as of {as_of})")
     if paths.target == "duckdb":
         serving = refresh_serving_copy(paths)
@@ -79,3 +78,17 @@ def _require_gates_passed(paths, run_id: str) -> None:
             f"gates not run {missing or '-'}, gates failed {failed or '-'}. "
             "Run the job c360_pipeline (or audit_and_publish).",
         )
+
+
+def _require_no_failed_check(context: dg.AssetExecutionContext) -> None:
+    """No blocking check (dbt test or quality suite) failed earlier in this run."""
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    failed = sorted(
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        for e in (r.event_log_entry.dagster_event.asset_check_evaluation_data for r in records)
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    )
+    if failed:
+        raise dg.Failure(description=f"refusing to publish: blocking checks failed {failed}")

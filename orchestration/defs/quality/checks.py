@@ -6,7 +6,7 @@ under the multiprocess executor. Suites marked blocking stop `published/cco_kpi_
 
 import dagster as dg
 
-from orchestration.audit import record_gate_results, record_publication
+from orchestration.audit import record_gate_results
 from orchestration.defs.dbt import WAREHOUSE_POOL
 from orchestration.defs.quality.acknowledgements import (
     AcknowledgementError,
@@ -17,8 +17,6 @@ from orchestration.defs.quality.gx_bridge import SuiteResult, Validator, load_su
 from orchestration.defs.resources import C360Settings
 from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.warehouse import query_frame
-from sources import ENTITIES
-from sources.landing import as_of_date
 
 SUITES = load_suites(EXPECTATIONS_DIR)
 
@@ -95,17 +93,8 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
             for r in results
         ],
     )
-    blocked = [r.suite.name for r in results if r.suite.blocking and not r.success]
-    if blocked:
-        record_publication(
-            paths,
-            context.run.run_id,
-            "blocked",
-            blocked,
-            None,
-            as_of_date(paths.landing_dir, ENTITIES),
-            "; ".join(r.summary() for r in results if r.suite.name in blocked),
-        )
+    # A blocked run's outcome is recorded once the run has finished (orchestration/outcome.py),
+    # together with any dbt test that failed.
 
 
 def apply_acknowledgements(context: dg.AssetCheckExecutionContext, paths) -> None:
