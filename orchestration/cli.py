@@ -125,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     pull.add_argument("--delivery-date", help="YYYY-MM-DD (default: today, UTC)")
     pull.set_defaults(func=cmd_pull)
 
-
     kpis = sub.add_parser("kpis", help="print the published KPIs (latest month by default)")
     kpis.add_argument("--all", action="store_true", help="every published month")
     kpis.add_argument("--format", choices=["table", "csv"], default="table")
