@@ -11,6 +11,8 @@ C360 := $(VENV)/bin/c360
 LANDING := $(or $(C360_LANDING_DIR),data/landing)
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 12
+# Tests run in parallel workers (pytest-xdist): most of their time is real pipeline runs.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test bench lint clean
 
@@ -34,7 +36,7 @@ run: install
 	$(C360) run
 
 test: install
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS)
 
 bench: install
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
