@@ -1,4 +1,4 @@
-"""Short-lived connections to the warehouse (DuckDB file, or PostgreSQL when C360_TARGET=postgres).
+"""Short-lived connections to the warehouse (DuckDB file, PostgreSQL or Spark per C360_TARGET).
 
 Never hold one across a dbt call: DuckDB allows one writer per file, and a read-only open fails
 while a writer holds it.
@@ -46,6 +46,10 @@ def pg_dsn() -> str:
 
 
 def query_frame(settings: Settings, sql: str) -> pd.DataFrame:
+    if settings.target == "spark":
+        from orchestration import spark
+
+        return spark.query_frame(settings, sql)
     if settings.target == "postgres":
         import psycopg
 
@@ -58,7 +62,11 @@ def query_frame(settings: Settings, sql: str) -> pd.DataFrame:
 
 
 def execute(settings: Settings, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Run statements in one transaction."""
+    """Run statements in one transaction (on Spark: in order, see orchestration/spark.py)."""
+    if settings.target == "spark":
+        from orchestration import spark
+
+        return spark.execute(settings, statements)
     if settings.target == "postgres":
         import psycopg
 

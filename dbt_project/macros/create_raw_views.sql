@@ -16,5 +16,7 @@
       select * from read_parquet('{{ raw_dir }}/_rejects/*/*.parquet');
     create or replace view raw.ingested_files as
       select * from read_parquet('{{ raw_dir }}/_files/*.parquet');
+  {% elif target.type == 'spark' %}
+    {{ spark_raw_tables() }}
   {% endif %}
 {% endmacro %}

@@ -16,7 +16,15 @@
 
 {# Stripe's Unix seconds as a UTC timestamp without time zone (the warehouse's convention). #}
 {% macro from_unix_seconds(column) -%}
+    {{ return(adapter.dispatch('from_unix_seconds')(column)) }}
+{%- endmacro %}
+
+{% macro default__from_unix_seconds(column) -%}
     (to_timestamp({{ column }}) at time zone 'UTC')
+{%- endmacro %}
+
+{% macro spark__from_unix_seconds(column) -%}
+    cast(timestamp_seconds({{ column }}) as timestamp_ntz)
 {%- endmacro %}
 
 {# Latest delivery wins; inside a delivery the last occurrence (file name, then line) wins. #}

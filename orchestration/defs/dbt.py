@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.defs.resources import C360Settings
 from orchestration.raw_postgres import load_raw_into_postgres
 from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.spark import export as spark_env
 from sources import ENTITIES
 from sources.landing import as_of_date
 
@@ -104,6 +105,8 @@ def warehouse_models(
     if paths.target == "postgres":  # PostgreSQL cannot read the Parquet raw layer: load it
         counts = load_raw_into_postgres(paths)
         context.log.info(f"loaded the raw layer into PostgreSQL: {counts}")
+    if paths.target == "spark":  # Spark reads the raw layer in place: tell dbt its tables
+        spark_env(paths)
     yield from run_dbt(context, dbt, ["build", "--vars", dbt_vars(paths)])
 
 

@@ -20,6 +20,7 @@ from orchestration.defs.dbt import (
 from orchestration.defs.quality.checks import SUITES
 from orchestration.defs.resources import C360Settings
 from orchestration.serving import refresh_serving_copy
+from orchestration.spark import export as spark_env
 from orchestration.warehouse import query_frame
 from sources import ENTITIES
 from sources.landing import as_of_date
@@ -37,6 +38,8 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
     paths = settings.paths
     paths.export()
     _require_gates_passed(paths, context.run.run_id)
+    if paths.target == "spark":
+        spark_env(paths)
     as_of = as_of_date(paths.landing_dir, ENTITIES)
     dbt_vars = {
         "run_id": context.run.run_id,

@@ -1,0 +1,33 @@
+{# Spark SQL as dbt-spark runs it (ANSI mode off, which dbt-spark enforces) differs from the
+   standard SQL the models are written in on three spellings: a double-quoted name is a string
+   there, not an identifier; `varchar` needs a length; `double precision` is unknown. Rather than
+   fork each model, the SQL Spark runs (tables and tests) is given Spark's spelling of the same
+   thing: `name` in backticks, `string`, `double`. String literals are left untouched. #}
+{% macro spark_sql(sql) -%}
+    {%- set re = modules.re -%}
+    {%- set parts = re.split("('(?:[^']|'')*')", sql) -%}
+    {%- set out = [] -%}
+    {%- for part in parts -%}
+        {%- if loop.index0 is odd -%}
+            {%- do out.append(part) -%}
+        {%- else -%}
+            {%- set part = re.sub('"([^"\\n]+)"', '`\\1`', part) -%}
+            {%- set part = re.sub('(?i)\\bas\\s+varchar\\s*\\)', 'as string)', part) -%}
+            {%- do out.append(re.sub('(?i)\\bas\\s+double\\s+precision\\s*\\)', 'as double)', part)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- out | join('') -}}
+{%- endmacro %}
+
+{% macro spark__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+    {{ return(dbt.spark__create_table_as(temporary, relation, spark_sql(compiled_code), language)) }}
+{%- endmacro %}
+
+{% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {{ return(dbt.default__get_test_sql(spark_sql(main_sql), fail_calc, warn_if, error_if, limit)) }}
+{%- endmacro %}
+
+{# The column check of an enforced contract runs the model's SQL too. #}
+{% macro spark__get_empty_subquery_sql(select_sql, select_sql_header=none) -%}
+    {{ return(dbt.default__get_empty_subquery_sql(spark_sql(select_sql), select_sql_header)) }}
+{%- endmacro %}
