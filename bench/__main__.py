@@ -127,7 +127,7 @@ def bench_scale(scale: Scale, cache_root: Path, args: argparse.Namespace, stamp:
         f"{stamp}-{scale.key}-cold",
     )
     _log(f"{scale.label}: cold run {cold['pipeline_seconds']:.1f} s, exit code {cold['exit_code']}")
-    published_cold = baseline.published_kpis(warehouse) if cold["published"] else []
+    published_cold = baseline.published_kpis(warehouse, args.target) if cold["published"] else []
 
     if not args.skip_baseline:
         _log(f"{scale.label}: baseline (bench/baseline.sql)")
@@ -152,7 +152,9 @@ def bench_scale(scale: Scale, cache_root: Path, args: argparse.Namespace, stamp:
         _log(
             f"{scale.label}: incremental run {incr['pipeline_seconds']:.1f} s, exit code {incr['exit_code']}"
         )
-        published_incr = baseline.published_kpis(warehouse) if incr["published"] else []
+        published_incr = (
+            baseline.published_kpis(warehouse, args.target) if incr["published"] else []
+        )
         # how much the day moved the KPIs: the check below is only worth as much as this
         res["incremental_changed_fields"] = len(
             baseline.compare(published_cold, published_incr)["mismatches"]
@@ -190,7 +192,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the run's landing links and warehouse under <cache>/runs/",
     )
+    parser.add_argument(
+        "--target",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="the warehouse engine (spark: a local[2] session unless C360_SPARK_MASTER is set)",
+    )
     args = parser.parse_args(argv)
+    os.environ["C360_BENCH_TARGET"] = args.target  # read by every phase's worker process
+    if args.target == "spark":
+        os.environ.setdefault("C360_SPARK_MASTER", "local[2]")
     scales = (
         [int(x.replace("_", "")) for x in args.scales.split(",")]
         if args.scales

@@ -84,9 +84,20 @@ def run(landing: Path, threads: int | None = None) -> dict:
     }
 
 
-def published_kpis(warehouse: Path) -> list[tuple]:
+def published_kpis(warehouse: Path, target: str = "duckdb") -> list[tuple]:
     import duckdb
 
+    if target == "spark":  # the newest committed publication, read straight from its Parquet files
+        published = warehouse.parent / "spark" / "published.db"
+        with duckdb.connect(":memory:") as con:
+            return con.sql(
+                f"""SELECT month::varchar, kpi, value, numerator, denominator
+                FROM read_parquet('{published}/cco_kpi_monthly_history/*/*.parquet',
+                                  hive_partitioning = true)
+                WHERE run_id = (SELECT arg_max(run_id, published_at) FROM
+                    read_parquet('{published}/cco_kpi_monthly_publications/*.parquet'))
+                ORDER BY month, kpi"""
+            ).fetchall()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(
             "SELECT month::varchar, kpi, value, numerator, denominator "

@@ -51,7 +51,7 @@ def set_environment(landing: Path, work: Path) -> None:
     os.environ["C360_LANDING_DIR"] = str(landing)
     os.environ["C360_WAREHOUSE"] = str(work / "warehouse" / "c360.duckdb")
     os.environ["C360_REPORT_DIR"] = str(work / "reports")
-    os.environ["C360_TARGET"] = "duckdb"
+    os.environ["C360_TARGET"] = os.environ.get("C360_BENCH_TARGET", "duckdb")
     os.environ.pop("C360_RAW_DIR", None)  # beside the warehouse
     os.environ.setdefault("DAGSTER_HOME", str(work / "dagster_home"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)

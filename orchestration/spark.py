@@ -138,6 +138,7 @@ def declare_tables(spark, settings: Settings) -> None:
     """
     spark.catalog.clearCache()
     folder = warehouse_dir(settings)
+    _forget_other_warehouse(spark, folder)
     for schema_dir in sorted(folder.glob("*.db")):
         schema = schema_dir.name.removesuffix(".db")
         spark.sql(f"create database if not exists `{schema}`")
@@ -158,6 +159,28 @@ def declare_tables(spark, settings: Settings) -> None:
             f"location '{_quote(settings.raw_dir / RAW_TABLES[table])}'{options}"
         )
     _declare_published_view(spark)
+
+
+_declared_for: Path | None = None
+
+
+def _forget_other_warehouse(spark, folder: Path) -> None:
+    """A process that switches warehouses (the tests) drops the catalog entries of the last one.
+
+    Only catalog entries: every table declared here is external, so no file is touched.
+    """
+    global _declared_for
+    if _declared_for in (None, folder):
+        _declared_for = folder
+        return
+    for database in spark.catalog.listDatabases():
+        if database.name == "default":
+            continue
+        for table in spark.catalog.listTables(database.name):
+            kind = "view" if table.tableType == "VIEW" else "table"
+            if table.tableType in ("EXTERNAL", "VIEW"):
+                spark.sql(f"drop {kind} if exists `{database.name}`.`{table.name}`")
+    _declared_for = folder
 
 
 # Columns of published.cco_kpi_monthly, in order.
