@@ -121,6 +121,7 @@ def session(settings: Settings):
                     "C360_SPARK_SHUFFLE_PARTITIONS", "4"
                 ),
                 "spark.sql.session.timeZone": "UTC",
+                "spark.sql.timestampType": "TIMESTAMP_NTZ",  # as dbt-spark runs the models
                 "spark.sql.ansi.enabled": "false",  # as dbt-spark runs the models
                 "spark.ui.enabled": "false",
                 "spark.ui.showConsoleProgress": "false",
@@ -159,6 +160,25 @@ def declare_tables(spark, settings: Settings) -> None:
             f"location '{_quote(settings.raw_dir / RAW_TABLES[table])}'{options}"
         )
     _declare_published_view(spark)
+    _declare_information_schema(spark)
+
+
+def _declare_information_schema(spark) -> None:
+    """`information_schema.tables` (schema and name of every table and view), which the report
+    reads on every target to see what exists; Spark's in-memory catalog has none of its own."""
+    rows = [
+        (database.name, table.name)
+        for database in spark.catalog.listDatabases()
+        if database.name not in ("default", "information_schema")
+        for table in spark.catalog.listTables(database.name)
+        if not table.isTemporary
+    ]
+    spark.sql("create database if not exists information_schema")
+    values = ", ".join(f"('{schema}', '{name}')" for schema, name in rows) or "('', '')"
+    spark.sql(
+        "create or replace view information_schema.tables as select * from "
+        f"(values {values}) as t(table_schema, table_name) where table_name <> ''"
+    )
 
 
 _declared_for: Path | None = None

@@ -17,5 +17,5 @@
 {# Spark: the difference of two timestamps is a day-time interval with no epoch to extract;
    microseconds since the epoch are exact (the session time zone is UTC). #}
 {% macro spark__seconds_between(start_at, end_at) -%}
-    cast((unix_micros(cast({{ end_at }} as timestamp)) - unix_micros(cast({{ start_at }} as timestamp))) as double) / 1000000
+    cast((unix_micros(cast({{ end_at }} as timestamp_ltz)) - unix_micros(cast({{ start_at }} as timestamp_ltz))) as double) / 1000000
 {%- endmacro %}

@@ -31,3 +31,22 @@
 {% macro spark__get_empty_subquery_sql(select_sql, select_sql_header=none) -%}
     {{ return(dbt.default__get_empty_subquery_sql(spark_sql(select_sql), select_sql_header)) }}
 {%- endmacro %}
+
+{# Contract constraints on plain Parquet tables, which cannot declare them (only Delta can): the
+   built table is checked instead, and a `not_null` column holding a null fails the model, as the
+   constraint would on every other target. #}
+{% macro spark__persist_constraints(relation, model) %}
+  {%- set contract_config = config.get('contract') -%}
+  {% if contract_config.enforced and config.get('file_format', 'parquet') == 'delta' %}
+    {{ return(dbt.spark__persist_constraints(relation, model)) }}
+  {% elif contract_config.enforced %}
+    {% for name, column in model.columns.items() %}
+      {% if column.constraints | selectattr('type', 'equalto', 'not_null') | list %}
+        {% set nulls = run_query('select count(*) from ' ~ relation ~ ' where `' ~ name ~ '` is null').columns[0].values()[0] %}
+        {% if nulls > 0 %}
+          {{ exceptions.raise_compiler_error(relation ~ '.' ~ name ~ ' violates its not_null constraint: ' ~ nulls ~ ' null(s)') }}
+        {% endif %}
+      {% endif %}
+    {% endfor %}
+  {% endif %}
+{% endmacro %}

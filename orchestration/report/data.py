@@ -143,7 +143,7 @@ def utc_now() -> dt.datetime:
 @contextmanager
 def _reader(settings: Settings) -> Iterator[Callable[[str], pd.DataFrame]]:
     """One read-only connection for every query, so all of them see the same state."""
-    if settings.target == "postgres":
+    if settings.target in ("postgres", "spark"):
         yield lambda sql: query_frame(settings, sql)
         return
     with duckdb_connection(settings, read_only=True) as con:
@@ -187,8 +187,8 @@ def load(settings: Settings) -> ReportData:
             "health_reasons",
         ]
     )
-    where = str(settings.warehouse) if settings.target != "postgres" else "PostgreSQL"
-    if settings.target != "postgres" and not settings.warehouse.exists():
+    where = str(settings.warehouse) if settings.target == "duckdb" else settings.target
+    if settings.target == "duckdb" and not settings.warehouse.exists():
         return ReportData(
             generated_at,
             where,
