@@ -133,32 +133,28 @@ def session(settings: Settings):
 
 
 def declare_tables(spark, settings: Settings) -> None:
-    """(Re)declare every table folder of the warehouse and the raw layer as an external table.
+    """Declare every table folder of the warehouse and the raw layer as an external table.
 
-    Declared afresh before each use: dbt may have rewritten a table's files since.
+    Checked before each use, since dbt may have rewritten a table's files; a table is declared
+    again only when its files changed (declaring one reads its Parquet footers).
     """
-    spark.catalog.clearCache()
     folder = warehouse_dir(settings)
     _forget_other_warehouse(spark, folder)
+    changed = False
     for schema_dir in sorted(folder.glob("*.db")):
         schema = schema_dir.name.removesuffix(".db")
-        spark.sql(f"create database if not exists `{schema}`")
         for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
-            if not any(table_dir.rglob("*.parquet")):
-                continue
-            spark.sql(f"drop table if exists `{schema}`.`{table_dir.name}`")
-            spark.sql(
-                f"create table `{schema}`.`{table_dir.name}` using parquet "
-                f"location '{_quote(table_dir)}'"
-            )
-    spark.sql("create database if not exists raw")
+            files = _files(table_dir)
+            if files and _declare(spark, f"`{schema}`.`{table_dir.name}`", files, table_dir, ""):
+                changed = True
     for table, columns in raw_columns(settings).items():
+        location = settings.raw_dir / RAW_TABLES[table]
         options = " options (recursiveFileLookup 'true')" if table == "rejects" else ""
-        spark.sql(f"drop table if exists raw.`{table}`")
-        spark.sql(
-            f"create table raw.`{table}` ({columns}) using parquet "
-            f"location '{_quote(settings.raw_dir / RAW_TABLES[table])}'{options}"
-        )
+        if _declare(spark, f"raw.`{table}`", _files(location), location, options, columns):
+            changed = True
+    if not changed:
+        return
+    spark.catalog.clearCache()
     _declare_published_view(spark)
     _declare_information_schema(spark)
 
@@ -182,6 +178,26 @@ def _declare_information_schema(spark) -> None:
 
 
 _declared_for: Path | None = None
+_declared: dict[str, frozenset] = {}  # table -> the files it was declared over
+
+
+def _files(folder: Path) -> frozenset:
+    return frozenset((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*.parquet"))
+
+
+def _declare(
+    spark, table: str, files: frozenset, location: Path, options: str, columns: str = ""
+) -> bool:
+    if _declared.get(table) == files:
+        return False
+    spark.sql(f"create database if not exists {table.split('.')[0]}")
+    spark.sql(f"drop table if exists {table}")
+    spark.sql(
+        f"create table {table} {f'({columns})' if columns else ''} using parquet "
+        f"location '{_quote(location)}'{options}"
+    )
+    _declared[table] = files
+    return True
 
 
 def _forget_other_warehouse(spark, folder: Path) -> None:
@@ -200,6 +216,7 @@ def _forget_other_warehouse(spark, folder: Path) -> None:
             kind = "view" if table.tableType == "VIEW" else "table"
             if table.tableType in ("EXTERNAL", "VIEW"):
                 spark.sql(f"drop {kind} if exists `{database.name}`.`{table.name}`")
+    _declared.clear()
     _declared_for = folder
 
 

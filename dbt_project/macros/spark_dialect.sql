@@ -50,3 +50,8 @@
     {% endfor %}
   {% endif %}
 {% endmacro %}
+
+{# Unit tests run the model's SQL too. #}
+{% macro spark__get_unit_test_sql(main_sql, expected_fixture_sql, expected_column_names) -%}
+    {{ return(dbt.default__get_unit_test_sql(spark_sql(main_sql), expected_fixture_sql, expected_column_names)) }}
+{%- endmacro %}
