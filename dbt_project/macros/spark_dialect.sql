@@ -55,3 +55,9 @@
 {% macro spark__get_unit_test_sql(main_sql, expected_fixture_sql, expected_column_names) -%}
     {{ return(dbt.default__get_unit_test_sql(spark_sql(main_sql), expected_fixture_sql, expected_column_names)) }}
 {%- endmacro %}
+
+{# Date arithmetic: Spark's own `timestampadd` keeps timestamps without time zone as they are
+   (dbt-spark's generic version goes through Unix seconds and loses them). #}
+{% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    timestampadd({{ datepart | upper }}, {{ interval }}, {{ from_date_or_timestamp }})
+{%- endmacro %}
