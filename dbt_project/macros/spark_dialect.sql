@@ -2,10 +2,11 @@
    standard SQL the models are written in on three spellings: a double-quoted name is a string
    there, not an identifier; `varchar` needs a length; `double precision` is unknown. Rather than
    fork each model, the SQL Spark runs (tables and tests) is given Spark's spelling of the same
-   thing: `name` in backticks, `string`, `double`. String literals are left untouched. #}
+   thing: `name` in backticks, `string`, `double`. String literals and comments are left untouched. #}
 {% macro spark_sql(sql) -%}
     {%- set re = modules.re -%}
-    {%- set parts = re.split("('(?:[^']|'')*')", sql) -%}
+    {#- literals and comments (where an apostrophe is no quote) are kept as they are -#}
+    {%- set parts = re.split("('(?:[^']|'')*'|--[^\\n]*|/\\*(?:[^*]|\\*(?!/))*\\*/)", sql) -%}
     {%- set out = [] -%}
     {%- for part in parts -%}
         {%- if loop.index0 is odd -%}
