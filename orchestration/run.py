@@ -70,6 +70,8 @@ def run_pipeline(settings: Settings) -> int:
 def _run_guarded(settings: Settings, instance: dg.DagsterInstance) -> int:
     started = time.perf_counter()
     result = execute(instance, tags=run_tags())
+    if _interrupted(result):  # a signal stopped a step: a stop, recovered by the next run
+        raise KeyboardInterrupt("interrupted")
     outcome = finalize_run(settings, instance, result.run_id, lambda m: print(f"({m})"))
     elapsed = time.perf_counter() - started
     _summarise(result)
@@ -95,6 +97,15 @@ def _run_guarded(settings: Settings, instance: dg.DagsterInstance) -> int:
     if report.exists():
         print(f"CCO report: {report}")
     return outcome.exit_code
+
+
+def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    return any(
+        e.is_step_failure
+        and e.step_failure_data.error is not None
+        and e.step_failure_data.error.cls_name == "DagsterExecutionInterruptedError"
+        for e in result.all_events
+    )
 
 
 def _summarise(result: dg.ExecuteInProcessResult) -> None:
