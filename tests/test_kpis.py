@@ -148,6 +148,8 @@ def test_dbt_docs_generate_describes_the_built_warehouse(warehouse, tmp_path) ->
             str(dbt),
             "docs",
             "generate",
+            "--select",  # every node: the default selector leaves the published models out
+            "fqn:*",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",

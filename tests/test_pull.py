@@ -348,13 +348,10 @@ def test_ingestion_ignores_the_pull_workspace_and_markers(request, tmp_path, mon
     (landing / ".c360_pull/stripe/staging/billing/customers/pull-000002.jsonl").write_text("{")
     found = {e.table: discover(landing, e) for e in ENTITIES}
     files = [f.relpath for d in found.values() for f in d.files]
-    assert sorted(files) == [
-        f"billing/{e}/{DAY}/pull-000001.jsonl" for e in ("customers", "invoices", "subscriptions")
-    ]
+    pulled = ("customers", "invoices", "prices", "subscriptions")
+    assert sorted(files) == [f"billing/{e}/{DAY}/pull-000001.jsonl" for e in pulled]
     ignored = sorted(i for d in found.values() for i in d.ignored)
-    assert ignored == [
-        f"billing/{e}/{DAY}/_SUCCESS" for e in ("customers", "invoices", "subscriptions")
-    ]
+    assert ignored == [f"billing/{e}/{DAY}/_SUCCESS" for e in pulled]
 
 
 def test_credentials_never_reach_logs_errors_metadata_or_files(
@@ -477,7 +474,15 @@ def test_extract_assets_feed_ingestion_and_only_the_pulling_job_runs_them(monkey
         dg.AssetKey(["extract", "stripe"]),
         dg.AssetKey(["extract", "salesforce"]),
     )
-    assert graph.get(dg.AssetKey(["raw", "billing_invoices"])).parent_keys == {stripe_key}
+    # invoices are also completed from subscriptions, prices and line items, ingested first
+    invoice_inputs = {
+        dg.AssetKey(["raw", t])
+        for t in ("billing_subscriptions", "billing_prices", "billing_invoice_line_items")
+    }
+    assert (
+        graph.get(dg.AssetKey(["raw", "billing_invoices"])).parent_keys
+        == {stripe_key} | invoice_inputs
+    )
     assert graph.get(dg.AssetKey(["raw", "crm_contacts"])).parent_keys == {salesforce_key}
     assert not graph.get(dg.AssetKey(["raw", "call_center_calls"])).parent_keys
     pipeline = defs.resolve_job_def("c360_pipeline").asset_layer.selected_asset_keys

@@ -1,8 +1,9 @@
 {# The published models compile only inside the gated publish step: it passes the id of the run
    whose blocking quality gates all passed (audit.gate_results). A hand-run
-   `dbt run --select published` has no such run and stops here, before anything is replaced. #}
+   `dbt run --select published` has no such run and stops here, before anything is replaced.
+   Commands that only read or describe (compile, docs generate) are not held back. #}
 {% macro require_gated_run() %}
-  {% if execute %}
+  {% if execute and flags.WHICH in ['run', 'build'] %}
     {% set run_id = var('run_id', none) %}
     {% if run_id is none or run_id | string | trim == '' %}
       {{ exceptions.raise_compiler_error(
