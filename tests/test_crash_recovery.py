@@ -220,11 +220,6 @@ def test_two_runs_at_once_one_publishes_the_other_waits(env: dict[str, str]) -> 
             run.cleanup()
 
 
-@pytest.mark.xfail(
-    reason="SIGTERM during the dbt step stops the run (exit 1, STOPPED, the next run publishes), "
-    "but dagster-dbt's interrupted event stream still prints an ignored-exception traceback",
-    strict=False,
-)
 @pytest.mark.parametrize("signum", [signal.SIGTERM])
 def test_sigterm_stops_a_run_cleanly(env: dict[str, str], signum: signal.Signals) -> None:
     runs: list[Run] = []

@@ -42,14 +42,30 @@ def _bad_calls() -> str:
     return CALLS_HEADER + good + bad
 
 
-def _wait(what: str, probe, timeout: float = 900, every: float = 3):
+def _wait(what: str, probe, timeout: float = 900, every: float = 3, why=lambda: ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = probe()
         if value:
             return value
         time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}\n{why()}")
+
+
+def _diagnosis(instance: dg.DagsterInstance, run_id: str, daemon_log: Path) -> str:
+    """What the run and the daemon were doing, for a run that did not finish in time."""
+    run = instance.get_run_by_id(run_id)
+    events = [
+        f"{e.dagster_event_type or ''} {e.step_key or ''} {e.message[:200]}"
+        for e in instance.all_logs(run_id)
+    ]
+    return (
+        f"run status: {run.status if run else 'no such run'}\n"
+        + "last events:\n  "
+        + "\n  ".join(events[-25:])
+        + "\ndaemon log (tail):\n"
+        + daemon_log.read_text(errors="replace")[-4000:]
+    )
 
 
 def _logged(settings: Settings, run_id: str) -> list[tuple]:
@@ -88,7 +104,7 @@ def daemon(published_copy: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyP
         start_new_session=True,
     )
     try:
-        yield published_copy, hook, smtp
+        yield published_copy, hook, smtp, tmp_path / "daemon.log"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -100,7 +116,7 @@ def daemon(published_copy: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyP
         smtp.close()
 
 
-def _launch_and_wait(settings: Settings) -> tuple[str, list[tuple]]:
+def _launch_and_wait(settings: Settings, daemon_log: Path) -> tuple[str, list[tuple]]:
     # `dagster job launch` starts a code server of its own; on a loaded machine it has exited 2
     # before creating any run (cause not pinned down). Such a launch is tried again, new run id.
     for _attempt in range(3):
@@ -121,6 +137,7 @@ def _launch_and_wait(settings: Settings) -> tuple[str, list[tuple]]:
         run = _wait(
             "the run to finish",
             lambda: (r := instance.get_run_by_id(run_id)) and r.is_finished and r,
+            why=lambda: _diagnosis(instance, run_id, daemon_log),
         )
         events = [e.message for e in instance.all_logs(run_id) if e.message]
     assert any("multiprocess executor" in m for m in events), "not the multiprocess executor"
@@ -129,13 +146,13 @@ def _launch_and_wait(settings: Settings) -> tuple[str, list[tuple]]:
 
 
 def test_daemon_launched_runs_are_recorded_reported_and_announced(daemon) -> None:
-    settings, hook, smtp = daemon
+    settings, hook, smtp, daemon_log = daemon
     report = settings.report_dir / "cco_scorecard.html"
     bad = write_text(
         settings.landing_dir, "call_center/calls", "2026-11-04", "calls.csv", _bad_calls()
     )
 
-    status, [(outcome, failed_checks)] = _launch_and_wait(settings)
+    status, [(outcome, failed_checks)] = _launch_and_wait(settings, daemon_log)
     assert status == "FAILURE" and outcome == "blocked"
     assert "ingestion_reject_share" in failed_checks
     html = _wait("the red banner", lambda: 'data-status="held_back"' in report.read_text(), 120)
@@ -147,7 +164,7 @@ def test_daemon_launched_runs_are_recorded_reported_and_announced(daemon) -> Non
     assert "held back" in smtp.messages[0]["Subject"]
 
     bad.unlink()
-    status, [(outcome, _)] = _launch_and_wait(settings)
+    status, [(outcome, _)] = _launch_and_wait(settings, daemon_log)
     assert status == "SUCCESS" and outcome == "published"
     _wait("the green banner", lambda: 'data-status="validated"' in report.read_text(), 120)
     _wait("the recovery alert", lambda: len(hook.received) == 2, 120)

@@ -1,15 +1,24 @@
 """The warehouse: every dbt model an asset, every dbt test an asset check."""
 
+import contextlib
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from orchestration.defs.resources import C360Settings
 from orchestration.lock import warehouse_lock
@@ -77,7 +86,7 @@ def run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[s
     purpose = f"dbt {args[0]} in run {context.run.run_id}"
     with warehouse_lock(Settings.from_env(), purpose, timeout=0):
         invocation = dbt.cli(args, context=context, raise_on_error=False)
-        yield from invocation.stream()
+        yield from stream_to_the_end(invocation, invocation.stream())
     results = invocation.get_artifact("run_results.json").get("results", [])
     errored = [
         r["unique_id"]
@@ -89,6 +98,31 @@ def run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[s
             description=f"dbt failed: {', '.join(errored) or 'see the dbt log'}",
             metadata={"dbt_errors": dg.MetadataValue.json(errored)},
         )
+
+
+def stream_to_the_end(invocation: DbtCliInvocation, events: Iterator[Any]) -> Iterator[Any]:
+    """Yield dbt's events; if interrupted or closed before the end, stop dbt and finish the stream.
+
+    A signal can land between two events, outside dagster-dbt's own interrupt handling. Its event
+    generator is then left suspended, and closing it later prints an "Exception ignored"
+    traceback (its reader swallows GeneratorExit). Read to the end instead, it finishes normally.
+    """
+    try:
+        for event in events:  # noqa: UP028 - `yield from` would close `events` first
+            yield event
+    except BaseException:
+        _stop_and_drain(invocation, events)
+        raise
+
+
+def _stop_and_drain(invocation: DbtCliInvocation, events: Iterator[Any]) -> None:
+    if invocation.process.poll() is None:
+        invocation.process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            invocation.process.wait(timeout=invocation.termination_timeout_seconds)
+    with contextlib.suppress(Exception):
+        for _ in events:
+            pass
 
 
 PUBLISH_SELECTION = "path:models/published"
