@@ -197,7 +197,9 @@ def run(landing: Path, work: Path, fresh: bool) -> dict:
                     "records_read",
                     "records_loaded",
                     "records_rejected",
+                    "seconds",
                 )
+                if k in mat.metadata
             }
     nodes = dbt_nodes(result.run_id)
     publish_nodes = dbt_nodes(result.run_id, PUBLISH_STEP)

@@ -162,7 +162,7 @@ def assert_published_like_a_clean_run(env: dict[str, str], run: Run, code: int) 
 
 # The line that shows a run is inside each stage, and what it means.
 KILL_POINTS = {
-    "ingestion": r"ingest_\w+ - \w+: \d+ file\(s\) ingested",
+    "ingestion": r" - \w+: \d+ file\(s\) ingested",
     "dbt build": r"START sql table model marts\.",
     "publish (table swapped, not yet logged)": r"OK created sql table model published\.cco_kpi_monthly",
     "serving refresh": r"published \d+ KPI rows",

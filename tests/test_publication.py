@@ -159,7 +159,7 @@ def test_two_warehouses_in_one_folder_do_not_share_raw_data(
 ) -> None:
     import dagster as dg
 
-    from orchestration.defs.ingestion import ingestion_assets
+    from orchestration.defs.ingestion import ingest
     from orchestration.defs.resources import C360Settings
 
     point_settings_at(tmp_path, monkeypatch, landing_from=SMALL_LANDING)
@@ -172,7 +172,7 @@ def test_two_warehouses_in_one_folder_do_not_share_raw_data(
 
     # The first warehouse's ingestion writes only its own raw layer.
     monkeypatch.setenv("C360_WAREHOUSE", str(first.warehouse))
-    result = dg.materialize(ingestion_assets, resources={"settings": C360Settings()})
+    result = dg.materialize([ingest], resources={"settings": C360Settings()})
     assert result.success
     assert any(first.raw_dir.rglob("*.parquet"))
     assert not second.raw_dir.exists()
