@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, duckdb_config
 from sources.atomic import file_mode
 
 SERVED_SCHEMAS = ("published", "marts")
@@ -114,7 +114,7 @@ def refresh_serving_copy(settings: Settings) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.duckdb")
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config=duckdb_config())
         try:
             _copy(con, warehouse)
             con.execute("checkpoint")

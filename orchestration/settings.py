@@ -10,6 +10,19 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
+# DuckDB may use this much memory per process (dbt's, the gates', the serving copy's) before it
+# spills to a temp directory beside the file; without a limit it takes up to 80 % of the RAM.
+# dbt_project/profiles.yml repeats it for a dbt run by hand (a test checks they agree).
+DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB's memory limit and threads (C360_DUCKDB_MEMORY_LIMIT, C360_DUCKDB_THREADS)."""
+    return {
+        "memory_limit": os.environ.get("C360_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
+        "threads": os.environ.get("C360_DUCKDB_THREADS") or str(os.cpu_count() or 1),
+    }
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -40,6 +53,9 @@ class Settings:
         os.environ["C360_RAW_DIR"] = str(self.raw_dir)
         os.environ["C360_TARGET"] = self.target
         os.environ["C360_REPORT_DIR"] = str(self.report_dir)
+        config = duckdb_config()
+        os.environ["C360_DUCKDB_MEMORY_LIMIT"] = config["memory_limit"]
+        os.environ["C360_DUCKDB_THREADS"] = config["threads"]
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
 
 

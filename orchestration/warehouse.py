@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, duckdb_config
 
 
 @contextmanager
@@ -25,7 +25,9 @@ def duckdb_connection(
     """Open the DuckDB file, waiting politely while another process holds its lock."""
     for attempt in range(attempts):
         try:
-            con = duckdb.connect(str(settings.warehouse), read_only=read_only)
+            con = duckdb.connect(
+                str(settings.warehouse), read_only=read_only, config=duckdb_config()
+            )
             break
         except duckdb.IOException:
             if attempt == attempts - 1:

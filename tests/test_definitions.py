@@ -102,3 +102,33 @@ def test_generate_dates_its_latest_delivery_today(tmp_path) -> None:
     assert main(["generate", "--customers", "30", "--months", "2", "--out", str(tmp_path)]) == 0
     latest = max(p.name for p in tmp_path.glob("*/*/*") if p.is_dir())
     assert latest == dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def test_duckdb_memory_and_threads_follow_the_settings(c360_env, monkeypatch, tmp_path) -> None:
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT
+    from orchestration.warehouse import duckdb_connection
+
+    profile = (DBT_PROJECT_DIR / "profiles.yml").read_text()
+    [default] = re.findall(r"env_var\('C360_DUCKDB_MEMORY_LIMIT', '([^']+)'\)", profile)
+    assert default == DUCKDB_MEMORY_LIMIT  # a dbt run by hand gets the pipeline's default
+
+    monkeypatch.setenv("C360_DUCKDB_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("C360_DUCKDB_THREADS", "1")
+    c360_env.export()
+    probe = "select current_setting('memory_limit') as m, current_setting('threads') as t"
+    with duckdb_connection(c360_env) as con:
+        assert con.sql(probe).fetchall() == [("286.1 MiB", 1)]  # 300 MB, shown in MiB
+    dbt = subprocess.run(
+        [f"{Path(sys.executable).parent}/dbt", "show", "--inline", probe, "--output", "json"]
+        + ["--target-path", str(tmp_path / "target")],  # not the shared manifest's folder
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"m": "286.1 MiB"' in dbt.stdout and '"t": 1' in dbt.stdout, dbt.stdout[-2000:]
