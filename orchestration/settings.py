@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,17 +48,38 @@ class Settings:
             report_dir=path("C360_REPORT_DIR", "data/reports"),
         )
 
-    def export(self) -> None:
-        """Put the resolved absolute paths in the environment, for dbt subprocesses."""
-        os.environ["C360_LANDING_DIR"] = str(self.landing_dir)
-        os.environ["C360_WAREHOUSE"] = str(self.warehouse)
-        os.environ["C360_RAW_DIR"] = str(self.raw_dir)
-        os.environ["C360_TARGET"] = self.target
-        os.environ["C360_REPORT_DIR"] = str(self.report_dir)
+    def environment(self) -> dict[str, str]:
+        """The settings as dbt's profile reads them: resolved absolute paths, DuckDB's limits."""
         config = duckdb_config()
-        os.environ["C360_DUCKDB_MEMORY_LIMIT"] = config["memory_limit"]
-        os.environ["C360_DUCKDB_THREADS"] = config["threads"]
+        return {
+            "C360_LANDING_DIR": str(self.landing_dir),
+            "C360_WAREHOUSE": str(self.warehouse),
+            "C360_RAW_DIR": str(self.raw_dir),
+            "C360_TARGET": self.target,
+            "C360_REPORT_DIR": str(self.report_dir),
+            "C360_DUCKDB_MEMORY_LIMIT": config["memory_limit"],
+            "C360_DUCKDB_THREADS": config["threads"],
+        }
+
+    def export(self) -> None:
+        """Put the settings in the environment, for dbt subprocesses."""
+        os.environ.update(self.environment())
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block (e.g. while starting dbt)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def default_raw_dir(warehouse: Path) -> Path:

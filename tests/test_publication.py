@@ -26,9 +26,11 @@ from tests.conftest import (
 )
 
 
-def _dbt(settings: Settings, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def _dbt(
+    settings: Settings, tmp_path: Path, *args: str, run_id: str = ""
+) -> subprocess.CompletedProcess:
     """dbt run by hand in dbt_project/, as an engineer would (its own target folder)."""
-    env = {**os.environ, "C360_RAW_DIR": str(settings.raw_dir)}
+    env = {**os.environ, "C360_RAW_DIR": str(settings.raw_dir), "C360_RUN_ID": run_id}
     return subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(tmp_path / "t")],
         cwd=DBT_PROJECT_DIR,
@@ -52,13 +54,7 @@ def test_hand_run_dbt_leaves_published_untouched(published_copy: Settings, tmp_p
     assert direct.returncode != 0
     assert "written only by the gated publish step" in direct.stdout
     forged = _dbt(
-        published_copy,
-        tmp_path,
-        "run",
-        "--select",
-        "tag:published",
-        "--vars",
-        json.dumps({"run_id": "not-a-gated-run"}),
+        published_copy, tmp_path, "run", "--select", "tag:published", run_id="not-a-gated-run"
     )
     assert forged.returncode != 0
     assert "not-a-gated-run is not a gated run" in forged.stdout

@@ -1,11 +1,11 @@
 {# The published models compile only inside the gated publish step: it passes the id of the run
-   whose blocking quality gates all passed (audit.gate_results). A hand-run
+   whose blocking quality gates all passed (audit.gate_results) in C360_RUN_ID. A hand-run
    `dbt run --select published` has no such run and stops here, before anything is replaced.
    Commands that only read or describe (compile, docs generate) are not held back. #}
 {% macro require_gated_run() %}
   {% if execute and flags.WHICH in ['run', 'build'] %}
-    {% set run_id = var('run_id', none) %}
-    {% if run_id is none or run_id | string | trim == '' %}
+    {% set run_id = env_var('C360_RUN_ID', '') %}
+    {% if run_id | trim == '' %}
       {{ exceptions.raise_compiler_error(
           "the published models are written only by the gated publish step "
           ~ "(c360 run, or the Dagster job c360_pipeline / audit_and_publish); "

@@ -1,7 +1,6 @@
 """The warehouse: every dbt model an asset, every dbt test an asset check."""
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -23,7 +22,7 @@ from dagster_dbt import (
 from orchestration.defs.resources import C360Settings
 from orchestration.lock import warehouse_lock
 from orchestration.raw_postgres import load_raw_into_postgres
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings, environment
 from sources import ENTITIES
 from sources.landing import as_of_date
 
@@ -55,7 +54,10 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
         ]
         if all(p.stat().st_mtime <= built for p in sources):
             return manifest
-    project.preparer.prepare(project)
+    # parsed with the settings a run exports, so that the runs' dbt can parse only what changed
+    # (dbt parses everything again when the profile it renders differs)
+    with environment(Settings.from_env().environment()):
+        project.preparer.prepare(project)
     return manifest
 
 
@@ -70,12 +72,22 @@ class LayeredTranslator(DagsterDbtTranslator):
 ensure_manifest()
 
 
-def dbt_vars(settings: Settings) -> str:
+def run_environment(settings: Settings, run_id: str | None = None) -> dict[str, str]:
+    """What dbt is told about the run, as environment variables rather than dbt vars: a changed
+    var makes dbt parse the whole project again, a changed variable only the files reading it."""
     as_of = as_of_date(settings.landing_dir, ENTITIES)
-    return json.dumps({"as_of_date": as_of.isoformat() if as_of else "2999-12-31"})
+    return {
+        "C360_AS_OF_DATE": as_of.isoformat() if as_of else "2999-12-31",  # "not set": fall back
+        "C360_RUN_ID": run_id or "",  # the gated run that may publish (the publish step only)
+    }
 
 
-def run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]):
+def run_dbt(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    args: list[str],
+    env: Mapping[str, str],
+):
     """Stream a dbt command's events; fail the step only when a model (not a test) errored.
 
     A failing dbt test is a data-quality finding: it is reported as a failed asset check, dbt skips
@@ -85,7 +97,8 @@ def run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[s
     # rather than wait while holding its concurrency slot (which the lock holder may need)
     purpose = f"dbt {args[0]} in run {context.run.run_id}"
     with warehouse_lock(Settings.from_env(), purpose, timeout=0):
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        with environment(env):  # dbt's process takes a copy when it starts
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
         yield from stream_to_the_end(invocation, invocation.stream())
     results = invocation.get_artifact("run_results.json").get("results", [])
     errored = [
@@ -143,7 +156,7 @@ def warehouse_models(
     if paths.target == "postgres":  # PostgreSQL cannot read the Parquet raw layer: load it
         counts = load_raw_into_postgres(paths)
         context.log.info(f"loaded the raw layer into PostgreSQL: {counts}")
-    yield from run_dbt(context, dbt, ["build", "--vars", dbt_vars(paths)])
+    yield from run_dbt(context, dbt, ["build"], run_environment(paths))
 
 
 defs = dg.Definitions(

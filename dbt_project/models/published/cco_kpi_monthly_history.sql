@@ -18,4 +18,4 @@ select
     run_id,
     published_at
 from {{ ref('cco_kpi_monthly') }}
-where run_id = '{{ var("run_id", "") }}'
+where run_id = '{{ env_var("C360_RUN_ID", "") }}'

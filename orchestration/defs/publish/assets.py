@@ -5,8 +5,6 @@ This is a dbt invocation of its own, downstream of the blocking quality gates on
 `marts/kpi_monthly`: a blocking check cannot stop a model built in the same `dbt build`.
 """
 
-import json
-
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -16,13 +14,12 @@ from orchestration.defs.dbt import (
     LayeredTranslator,
     dbt_project,
     run_dbt,
+    run_environment,
 )
 from orchestration.defs.quality.checks import SUITES
 from orchestration.defs.resources import C360Settings
 from orchestration.serving import refresh_serving_copy
 from orchestration.warehouse import query_frame
-from sources import ENTITIES
-from sources.landing import as_of_date
 
 
 @dbt_assets(
@@ -38,15 +35,11 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
     paths.export()
     _require_gates_passed(paths, context.run.run_id)
     _require_no_failed_check(context)
-    as_of = as_of_date(paths.landing_dir, ENTITIES)
-    dbt_vars = {
-        "run_id": context.run.run_id,
-        "as_of_date": as_of.isoformat() if as_of else "2999-12-31",
-    }
-    yield from run_dbt(context, dbt, ["run", "--vars", json.dumps(dbt_vars)])
+    env = run_environment(paths, run_id=context.run.run_id)
+    yield from run_dbt(context, dbt, ["run"], env)
     rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
     # the outcome is recorded in audit.publication_log once the run has finished
-    context.log.info(f"published {rows} KPI rows (as of {as_of})")
+    context.log.info(f"published {rows} KPI rows (as of {env['C360_AS_OF_DATE']})")
     if paths.target == "duckdb":
         serving = refresh_serving_copy(paths)
         context.log.info(f"BI serving copy refreshed: {serving}")

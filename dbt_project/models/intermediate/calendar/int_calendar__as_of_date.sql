@@ -1,9 +1,11 @@
--- The as-of date of the run (the latest delivery date, set by the orchestration as the var
--- `as_of_date`) and the reporting window it implies. A month is complete (reported) when its last
+-- The as-of date of the run (the latest delivery date, set by the orchestration in the environment
+-- variable C360_AS_OF_DATE) and the reporting window it implies. A month is complete (reported) when its last
 -- day is before the as-of date, so the last reported month is the month before the as-of month.
--- When the var is left at its hand-run default (2999-12-31) the as-of date falls back to the
+-- An environment variable, not a dbt var: a changed var makes dbt parse the whole project again,
+-- a changed environment variable only the files that read it.
+-- When it is left at its hand-run default (2999-12-31) the as-of date falls back to the
 -- latest delivery date found in staging, which is what SOURCES.md defines it to be.
-{%- set as_of_var = var('as_of_date') | string | trim %}
+{%- set as_of_var = env_var('C360_AS_OF_DATE', '2999-12-31') | trim %}
 
 with deliveries as (
     select max(delivery_date) as delivery_date from {{ ref('stg_crm__accounts') }}
