@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import gc
 import os
 import re
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -120,15 +123,40 @@ def _stop_cleanly_on_sigterm() -> Iterator[None]:
     def interrupt(signum, frame):
         raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
+    with quiet_interrupted_dbt_reader():
+        try:
+            previous = signal.signal(signal.SIGTERM, interrupt)
+        except ValueError:  # not the main thread: leave signals alone
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def quiet_interrupted_dbt_reader() -> Iterator[None]:
+    """Drop one known message. When an interruption lands while dagster-dbt hands on a dbt event,
+    its stdout reader (a generator) is left suspended, and closing it prints an "Exception
+    ignored ... generator ignored GeneratorExit" traceback, though nothing went wrong (dbt is
+    stopped: orchestration/defs/dbt.py). Every other unraisable exception is reported as usual."""
+    previous = sys.unraisablehook
+
+    def filtered(unraisable: Any) -> None:
+        if not (
+            isinstance(unraisable.exc_value, RuntimeError)
+            and "generator ignored GeneratorExit" in str(unraisable.exc_value)
+            and getattr(unraisable.object, "__qualname__", "") == "DbtCliInvocation._stream_stdout"
+        ):
+            previous(unraisable)
+
+    sys.unraisablehook = filtered
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        gc.collect()  # a reader left behind by an interruption is finalized under the filter
+        sys.unraisablehook = previous
 
 
 def wait_for_duckdb_readers(settings: Settings, say: Callable[[str], None]) -> None:
