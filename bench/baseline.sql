@@ -1,12 +1,12 @@
--- Baseline: every KPI of KPIS.md (spec: /work/shared/spec/KPIS.md) in one hand-written DuckDB
--- script, straight over the landing files of SOURCES.md. No Dagster, no dbt, no GX, no raw layer:
+-- Baseline: every KPI of docs/kpis.md in one hand-written DuckDB
+-- script, straight over the landing files of docs/sources.md. No Dagster, no dbt, no GX, no raw layer:
 -- the engine's limit for this work. bench/baseline.py runs it statement by statement (a statement
 -- ends with `;` at the end of a line) after
 --   SET VARIABLE landing = '<landing dir>'     and registering
 --   to_e164(varchar) -> varchar                 the project's sources.phones.to_e164 (phonenumbers)
 -- The result is the table `kpis(month, kpi, value, numerator, denominator)`.
 --
--- Bad input is skipped the way ingestion rejects it (SOURCES.md "Bad input"): a line that is not a
+-- Bad input is skipped the way ingestion rejects it (docs/sources.md "Bad input"): a line that is not a
 -- JSON object (read_json ... ignore_errors yields an all-null row, whose null key rejects it), a
 -- required field missing, or any contract field of the wrong JSON type / unparseable text. A
 -- rejected version takes no part: the latest *valid* version of a record wins. Differences to
@@ -40,7 +40,7 @@ CREATE OR REPLACE MACRO norm_email(v) AS (CASE
      AND contains(split_part(lower(trim(v)), '@', 2), '.') THEN lower(trim(v)) END);
 
 -- ---------------------------------------------------------------- as-of date
--- The latest delivery date of any readable landing file (SOURCES.md layout).
+-- The latest delivery date of any readable landing file (docs/sources.md layout).
 CREATE OR REPLACE TABLE as_of AS
 SELECT max(delivery_of(file)) AS as_of_date
 FROM glob(getvariable('landing') || '/*/*/*/*')
@@ -48,7 +48,7 @@ WHERE regexp_matches(file, '/(crm|billing)/[a-z_]+/\d{4}-\d\d-\d\d/[^/]+\.jsonl(
    OR regexp_matches(file, '/(call_center|finance)/[a-z_]+/\d{4}-\d\d-\d\d/[^/]+\.csv(\.gz)?$');
 
 -- ---------------------------------------------------------------- JSON lines
--- One JSON object per physical line (SOURCES.md): the files are read as lines of text and each
+-- One JSON object per physical line (docs/sources.md): the files are read as lines of text and each
 -- line is parsed on its own. (DuckDB's read_json would carry on a truncated object into the next
 -- line, losing a valid record after every truncated one.) `line_order` is the line's position in
 -- the read (file name order, then line order): the tie-break inside one delivery. Each entity's

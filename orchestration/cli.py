@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        return 1  # INTERFACE.md: 1 on any failure other than a blocking gate
+        return 1  # README: 1 on any failure other than a blocking gate
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Settings from the environment (INTERFACE.md), with defaults that make the embedded setup work."""
+"""Settings from the environment (README, "Settings"), with defaults that make the embedded setup work."""
 
 from __future__ import annotations
 

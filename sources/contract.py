@@ -1,4 +1,4 @@
-"""The landing contract (SOURCES.md) as data: which fields each entity has and their types.
+"""The landing contract (docs/sources.md) as data: which fields each entity has and their types.
 
 Each source-system module (crm, billing, call_center, finance) declares its entities with these
 classes; the reader and validator are generic over them, so a new entity is a declaration, not code.

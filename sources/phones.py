@@ -1,4 +1,4 @@
-"""Phone normalisation exactly as KPIS.md section 1 says, with the `phonenumbers` library.
+"""Phone normalisation exactly as docs/kpis.md section 1 says, with the `phonenumbers` library.
 
 Trimmed; a leading `00` becomes `+`; parsed with default region US; kept as E.164 when
 `is_possible_number` holds (deliberately not `is_valid_number`); anything else is no phone.

@@ -1,4 +1,4 @@
-"""The demo source generator writes the landing contract of SOURCES.md, messy but valid."""
+"""The demo source generator writes the landing contract of docs/sources.md, messy but valid."""
 
 from __future__ import annotations
 

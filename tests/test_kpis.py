@@ -1,6 +1,6 @@
 """The warehouse's numbers against the hand-made fixture (tests/fixtures/small).
 
-Every expected value in tests/fixtures/small/expected.py was computed by hand from KPIS.md, with
+Every expected value in tests/fixtures/small/expected.py was computed by hand from docs/kpis.md, with
 the arithmetic next to it; the story of each customer is in tests/fixtures/small/README.md. One
 real pipeline run (ingestion, dbt, quality gates, publication) on the fixture feeds every test.
 """

@@ -1,4 +1,4 @@
-"""Phone normalisation per KPIS.md section 1, on a table of tricky cases.
+"""Phone normalisation per docs/kpis.md section 1, on a table of tricky cases.
 
 Email and Salesforce-id normalisation are SQL macros, tested by the dbt unit test
 `contact_email_normalisation_and_latest_delivery_wins` (dbt_project/models/staging/crm).

@@ -585,7 +585,7 @@ def test_scorecard_tiles_and_at_risk_list_in_a_real_browser(rendered) -> None:
         assert tile_text(root, kpi, "value") == value, kpi
         if delta is not None:
             assert tile_text(root, kpi, "delta-value") == delta, kpi
-    # every KPI of KPIS.md has a tile, in its group
+    # every KPI of docs/kpis.md has a tile, in its group
     tiles = root.find_all(**{"class": "tile ok"}) + root.find_all(**{"class": "tile insufficient"})
     assert len(tiles) == len(EXPECTED_TILES) == 27
     groups = {n.attrs["data-kpi"]: n.attrs["data-group"] for n in tiles}

@@ -8,7 +8,7 @@
      numerator,
      denominator       SQL of the two sides of a ratio, a mean or nps
      first_month_null  true for the retention KPIs, null (value, numerator, denominator) in the
-                       first reported month (KPIS.md section 3)
+                       first reported month (docs/kpis.md section 3)
    A KPI whose denominator is zero has a null value; its numerator and denominator still show. #}
 {% macro kpi_unpivot(relation, kpis) -%}
 {%- for k in kpis %}

@@ -1,4 +1,4 @@
-{# Identity normalisation rules of KPIS.md section 1, written once. #}
+{# Identity normalisation rules of docs/kpis.md section 1, written once. #}
 
 {# Trimmed and lower-cased; without exactly one @ or without a dot after the @ it is no email. #}
 {% macro normalize_email(column) -%}

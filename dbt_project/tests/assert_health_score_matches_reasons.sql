@@ -1,4 +1,4 @@
--- KPIS.md section 4: the score is 100 less the deductions of its reasons, the reasons string
+-- docs/kpis.md section 4: the score is 100 less the deductions of its reasons, the reasons string
 -- names exactly the flagged reasons (known codes only, alphabetical), and at risk means active
 -- with a score below 50.
 with health as (

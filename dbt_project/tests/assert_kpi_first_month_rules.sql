@@ -1,4 +1,4 @@
--- KPIS.md section 3, first reported month: the nine retention KPIs are null (value, numerator and
+-- docs/kpis.md section 3, first reported month: the nine retention KPIs are null (value, numerator and
 -- denominator), and new_customers / new_mrr_usd count every customer active in it.
 -- It reads several models; it guards (and blocks publication through) the one named here.
 {{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}

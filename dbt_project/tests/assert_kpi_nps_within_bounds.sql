@@ -1,4 +1,4 @@
--- KPIS.md section 3: nps lies in [-100, 100].
+-- docs/kpis.md section 3: nps lies in [-100, 100].
 select *
 from {{ ref('kpi_monthly') }}
 where kpi = 'nps'

@@ -1,4 +1,4 @@
--- KPIS.md section 3: the movements reconcile, mrr(M) = mrr(M-1) + new + reactivation + expansion
+-- docs/kpis.md section 3: the movements reconcile, mrr(M) = mrr(M-1) + new + reactivation + expansion
 -- - contraction - churned, in every reported month (to half a cent); in the first reported month
 -- every active customer is new, so mrr = new_mrr. Returns the months that do not reconcile.
 -- It reads several models; it guards (and blocks publication through) the one named here.

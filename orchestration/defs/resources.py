@@ -10,7 +10,7 @@ from orchestration.settings import Settings, default_raw_dir
 
 
 class C360Settings(dg.ConfigurableResource):
-    """Where landing files, the raw layer and the warehouse live (INTERFACE.md settings).
+    """Where landing files, the raw layer and the warehouse live (the README's settings).
 
     Unset fields are read from the environment when a step runs (not when the code loads), so
     `c360 run`, the Dagster UI and the tests all follow C360_* variables without re-loading.

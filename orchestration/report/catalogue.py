@@ -1,6 +1,6 @@
 """What the scorecard knows about each KPI and reason code: wording, grouping, formatting.
 
-KPI names and definitions are KPIS.md's; this module only decides how a CCO reads them: the
+KPI names and definitions are docs/kpis.md's; this module only decides how a CCO reads them: the
 label, the group, how a value and a month-over-month change are written, and whether a rise is
 good news (churn up is bad, MRR up is good, calls offered up is neither).
 """

@@ -589,7 +589,7 @@ def notes() -> str:
         "value is greyed out as <em>too few responses</em>: do not act on it. CSAT carries a 95% "
         "Wilson interval; NPS a 95% normal-approximation interval, computed with the largest "
         "variance its published net score allows (so never too narrow).</li>"
-        "<li>Definitions of every KPI: KPIS.md in the project. All months are calendar months in "
+        "<li>Definitions of every KPI: docs/kpis.md in the project. All months are calendar months in "
         "UTC; only complete months are shown.</li></ul></section>"
     )
 

@@ -1,7 +1,7 @@
 """Synthetic, realistically messy landing data for the customer-360 warehouse.
 
 `generate(out_dir, customers, months, seed, as_of)` writes the landing layout of
-SOURCES.md (CRM and billing JSON lines, call-center and finance CSV) and returns
+docs/sources.md (CRM and billing JSON lines, call-center and finance CSV) and returns
 {entity: lines written}. Deterministic for its arguments.
 """
 

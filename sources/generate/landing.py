@@ -1,4 +1,4 @@
-"""Writes delivered record versions into the landing layout of SOURCES.md.
+"""Writes delivered record versions into the landing layout of docs/sources.md.
 
     <root>/<system>/<entity>/<YYYY-MM-DD>/part-00000.jsonl[.gz] | .csv
 

@@ -4,7 +4,7 @@
 -- An environment variable, not a dbt var: a changed var makes dbt parse the whole project again,
 -- a changed environment variable only the files that read it.
 -- When it is left at its hand-run default (2999-12-31) the as-of date falls back to the
--- latest delivery date found in staging, which is what SOURCES.md defines it to be.
+-- latest delivery date found in staging, which is what docs/sources.md defines it to be.
 {%- set as_of_var = env_var('C360_AS_OF_DATE', '2999-12-31') | trim %}
 
 with deliveries as (

@@ -1,6 +1,6 @@
 -- The month spine of the published KPIs: every complete month from the first month covered by a
 -- counting invoice line, or holding a call or a survey, to the last complete month before the
--- as-of date. Months without any activity are in it too (KPIS.md section 3).
+-- as-of date. Months without any activity are in it too (docs/kpis.md section 3).
 with recursive
 
 as_of as (
@@ -49,7 +49,7 @@ final as (
     select
         months.month_start as month,
         cast(({{ dbt.dateadd('month', -1, 'months.month_start') }}) as date) as previous_month,
-        -- the first instant after the month (UTC): "end" of KPIS.md section 4
+        -- the first instant after the month (UTC): "end" of docs/kpis.md section 4
         cast(({{ dbt.dateadd('month', 1, 'months.month_start') }}) as timestamp) as month_end_at,
         months.month_start = bounds.first_month as is_first_reported_month,
         months.month_start = bounds.last_month as is_last_reported_month

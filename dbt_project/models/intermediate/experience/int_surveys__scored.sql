@@ -1,5 +1,5 @@
 -- Every survey with the customer of its call, the UTC month of its response and the flags the
--- experience KPIs count (KPIS.md section 3): satisfied (csat 4 or 5), promoter (nps >= 9),
+-- experience KPIs count (docs/kpis.md section 3): satisfied (csat 4 or 5), promoter (nps >= 9),
 -- detractor (nps <= 6). A survey whose call is unknown counts, linked to no customer.
 with surveys as (
     select * from {{ ref('stg_call_center__surveys') }}

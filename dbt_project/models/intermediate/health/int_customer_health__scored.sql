@@ -1,4 +1,4 @@
--- The health score of every customer at the end of every reported month (KPIS.md section 4).
+-- The health score of every customer at the end of every reported month (docs/kpis.md section 4).
 -- "end" is the first instant (UTC) of the month after M; "the last N days" is end - N days <= t
 -- < end. Start at 100 and subtract 30 for an overdue invoice (latest status open, due before
 -- end), 20 for poor experience (mean csat over the surveys of the last 90 days below 3.5, or any

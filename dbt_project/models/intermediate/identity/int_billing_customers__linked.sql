@@ -1,4 +1,4 @@
--- Every billing customer id that matters, linked to exactly one customer (KPIS.md section 1).
+-- Every billing customer id that matters, linked to exactly one customer (docs/kpis.md section 1).
 -- A delivered, non-deleted billing customer links by the first rule that applies: crm_id (its
 -- metadata names an existing account), email, phone (a contact's, resolved with the tie-break of
 -- int_contact_points__resolved), else billing_only. An invoice whose billing customer was never

@@ -1,4 +1,4 @@
--- Every call linked to a customer by the first rule that applies (KPIS.md section 1): ivr (the
+-- Every call linked to a customer by the first rule that applies (docs/kpis.md section 1): ivr (the
 -- IVR entry is a non-deleted billing customer's id), phone_crm (the caller's phone is a phone of
 -- a contact taking part, with the contact tie-break), phone_billing (it is the phone of a
 -- non-deleted billing customer: the one created first, then the smallest id), else anonymous.

@@ -1,4 +1,4 @@
--- Each email and each phone of the contacts taking part, resolved to one account (KPIS.md
+-- Each email and each phone of the contacts taking part, resolved to one account (docs/kpis.md
 -- section 1): the account with the most matching contacts wins, then the account with the
 -- earliest CreatedDate, then the smallest account Id. The match depends only on the value, so
 -- billing customers (rules email, phone) and callers (rule phone_crm) share this resolution.

@@ -1,5 +1,5 @@
 -- Contacts that take part in identity resolution: not deleted, and their account exists and is
--- not deleted (KPIS.md section 1). Carries what the tie-break needs from the account.
+-- not deleted (docs/kpis.md section 1). Carries what the tie-break needs from the account.
 with contacts as (
     select * from {{ ref('stg_crm__contacts') }}
 ),

@@ -1,4 +1,4 @@
--- Every survey linked to the customer of its call (KPIS.md section 1). A survey whose call is
+-- Every survey linked to the customer of its call (docs/kpis.md section 1). A survey whose call is
 -- unknown, or whose call is anonymous, is linked to no customer but still counts in experience KPIs.
 with surveys as (
     select survey_id, call_id from {{ ref('stg_call_center__surveys') }}

@@ -1,4 +1,4 @@
--- The revenue and retention KPIs of KPIS.md section 3, one row per (reported month, KPI).
+-- The revenue and retention KPIs of docs/kpis.md section 3, one row per (reported month, KPI).
 with months as (
     select month, is_first_reported_month from {{ ref('int_calendar__reported_months') }}
 ),

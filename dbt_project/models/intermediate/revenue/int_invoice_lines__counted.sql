@@ -1,4 +1,4 @@
--- The invoice lines that count for revenue (KPIS.md section 2): the invoice's status (in its
+-- The invoice lines that count for revenue (docs/kpis.md section 2): the invoice's status (in its
 -- latest delivered version) is open or paid, the line's price.recurring is not null and it is
 -- not a proration. Each carries its interval length k = interval_count x (1 for month, 12 for
 -- year), the month of its period start, and the customer of its invoice's billing customer.
@@ -20,7 +20,7 @@ counting as (
         lines.invoice_id,
         invoices.billing_customer_id,
         invoices.status as invoice_status,
-        -- lines are in the invoice's currency (SOURCES.md); ISO codes compared in lower case
+        -- lines are in the invoice's currency (docs/sources.md); ISO codes compared in lower case
         lower(invoices.currency) as currency,
         lines.amount_minor,
         lines.recurring_interval,

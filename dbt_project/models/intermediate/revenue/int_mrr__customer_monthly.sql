@@ -2,7 +2,7 @@
 -- and M-1 / M-3 are then plain lags): the sum of the USD monthly amounts of the counting lines of
 -- the customer's invoices that cover M. Active when MRR > 0 (beyond rounding noise, see
 -- kpi_mrr_epsilon). MRR of a month before the data is 0. The movement of M against M-1 follows
--- KPIS.md section 3; in the first reported month every active customer is new.
+-- docs/kpis.md section 3; in the first reported month every active customer is new.
 with customers as (
     select customer_id from {{ ref('int_customers__unioned') }}
 ),

@@ -1,6 +1,6 @@
 -- The (reported month, currency) pairs that a counting invoice line converts but the FX feed has
 -- no rate for. Their USD amounts are unknown, so MRR would be understated: a quality gate blocks
--- publication while this model has rows (SOURCES.md, "Bad input"). Months not yet reported
+-- publication while this model has rows (docs/sources.md, "Bad input"). Months not yet reported
 -- (an annual line covering future months) are not listed: no KPI uses them yet.
 with line_months as (
     select * from {{ ref('int_invoice_lines__spread_monthly') }}

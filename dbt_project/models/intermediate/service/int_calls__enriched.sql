@@ -1,5 +1,5 @@
 -- Every call with its customer link, its durations and the flags the service KPIs count
--- (KPIS.md section 3). A short abandon is a call not answered that lasted under 5 seconds; an
+-- (docs/kpis.md section 3). A short abandon is a call not answered that lasted under 5 seconds; an
 -- offered call is an inbound call that is not a short abandon. First-contact resolution is judged
 -- for answered inbound calls linked to a customer: resolved, and no other inbound call of the
 -- same customer (short abandons excluded) starts after it ended and at most 7 days later.

@@ -1,5 +1,5 @@
 -- The health score of every customer at the end of every reported month, with its reasons, the
--- signals behind them and the at-risk flag (KPIS.md section 4).
+-- signals behind them and the at-risk flag (docs/kpis.md section 4).
 with health as (
     select * from {{ ref('int_customer_health__scored') }}
 ),

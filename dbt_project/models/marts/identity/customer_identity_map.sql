@@ -1,5 +1,5 @@
 -- Which customer every CRM account and every billing customer id belongs to, and by which rule
--- (KPIS.md section 1): one row per non-deleted CRM account (match_rule crm_account), per
+-- (docs/kpis.md section 1): one row per non-deleted CRM account (match_rule crm_account), per
 -- non-deleted delivered billing customer (crm_id, email, phone or billing_only), and per invoice
 -- customer id whose billing customer was never delivered or is deleted (billing_only), so that
 -- every customer in the facts can be traced back to its sources.

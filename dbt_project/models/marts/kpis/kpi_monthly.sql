@@ -1,4 +1,4 @@
--- Every KPI of KPIS.md sections 3 and 4 for every reported month, in the long shape the
+-- Every KPI of docs/kpis.md sections 3 and 4 for every reported month, in the long shape the
 -- publication copies: value, and for a ratio its two sides, for a mean its sum and count, for
 -- nps (promoters - detractors) and responses; null numerator and denominator for counts and sums.
 with revenue as (

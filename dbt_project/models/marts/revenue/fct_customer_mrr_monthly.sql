@@ -1,4 +1,4 @@
--- MRR per customer and reported month, with its movement against M-1 (KPIS.md sections 2-3):
+-- MRR per customer and reported month, with its movement against M-1 (docs/kpis.md sections 2-3):
 -- one row per customer and month in which the customer is active, plus the month after its last
 -- active month (churn, where the customer contributes no MRR). The movement amounts of a month
 -- sum to its revenue KPIs, and mrr(M) = mrr(M-1) + new + reactivation + expansion - contraction
