@@ -12,6 +12,7 @@ LANDING := $(or $(C360_LANDING_DIR),data/landing)
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 12
 # Tests run in parallel workers (pytest-xdist): most of their time is real pipeline runs.
+# PYTEST_ARGS passes more options, e.g. `make test PYTEST_ARGS="--durations=20 -k kpis"`.
 TEST_WORKERS ?= 2
 
 .PHONY: install run test bench lint clean
@@ -36,7 +37,7 @@ run: install
 	$(C360) run
 
 test: install
-	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS)
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
