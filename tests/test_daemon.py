@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.recovery import open_instance
 from orchestration.settings import PROJECT_ROOT, Settings
 from tests.conftest import query, write_text
 from tests.receivers import SmtpReceiver, WebhookReceiver
@@ -53,7 +54,49 @@ def _wait(what: str, probe, timeout: float = 1800, every: float = 3, why=lambda:
     raise AssertionError(f"timed out waiting for {what}\n{why()}")
 
 
-def _diagnosis(instance: dg.DagsterInstance, run_id: str, daemon_log: Path) -> str:
+class Daemon:
+    """A `dagster-daemon` process; every wait on it fails at once, with its log, if it died."""
+
+    def __init__(self, log: Path):
+        self.log = log
+        self._out = log.open("w")
+        self.process = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-m", "orchestration.definitions"],
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ),
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def alive(self) -> None:
+        if self.process.poll() is not None:
+            raise AssertionError(f"dagster-daemon exited {self.process.returncode}:\n{self.tail()}")
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def wait_until_ready(self, instance: dg.DagsterInstance) -> None:
+        # The queue coordinator launches the runs and the sensor daemon records their outcome.
+        needed = {"QUEUED_RUN_COORDINATOR", "SENSOR"}
+        _wait(
+            "the daemon's first heartbeats",
+            lambda: self.alive() or needed <= set(instance.get_daemon_heartbeats()),
+            timeout=300,
+            every=1,
+            why=self.tail,
+        )
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self._out.close()
+
+
+def _diagnosis(instance: dg.DagsterInstance, run_id: str, daemon: Daemon) -> str:
     """What the run and the daemon were doing, for a run that did not finish in time."""
     run = instance.get_run_by_id(run_id)
     events = [
@@ -65,7 +108,7 @@ def _diagnosis(instance: dg.DagsterInstance, run_id: str, daemon_log: Path) -> s
         + "last events:\n  "
         + "\n  ".join(events[-25:])
         + "\ndaemon log (tail):\n"
-        + daemon_log.read_text(errors="replace")[-4000:]
+        + daemon.tail()
     )
 
 
@@ -95,29 +138,24 @@ def daemon(published_copy: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyP
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    log = (tmp_path / "daemon.log").open("w")
-    process = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-m", "orchestration.definitions"],
-        cwd=PROJECT_ROOT,
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        yield published_copy, hook, smtp, tmp_path / "daemon.log"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
+    # The instance's schema is created before any Dagster process starts: a daemon and a launch
+    # creating the same new SQLite tables at once race, and the losing daemon thread dies.
+    with open_instance() as instance:
+        process = Daemon(tmp_path / "daemon.log")
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+            process.wait_until_ready(instance)
+        except BaseException:
+            process.stop()
+            raise
+    try:
+        yield published_copy, hook, smtp, process
+    finally:
+        process.stop()
         hook.close()
         smtp.close()
 
 
-def _launch_and_wait(settings: Settings, daemon_log: Path) -> tuple[str, list[tuple]]:
+def _launch_and_wait(settings: Settings, daemon: Daemon) -> tuple[str, list[tuple]]:
     # `dagster job launch` starts a code server of its own; on a loaded machine it has exited 2
     # before creating any run (cause not pinned down). Such a launch is tried again, new run id.
     for _attempt in range(3):
@@ -137,8 +175,10 @@ def _launch_and_wait(settings: Settings, daemon_log: Path) -> tuple[str, list[tu
     with dg.DagsterInstance.get() as instance:
         run = _wait(
             "the run to finish",
-            lambda: (r := instance.get_run_by_id(run_id)) and r.is_finished and r,
-            why=lambda: _diagnosis(instance, run_id, daemon_log),
+            lambda: (
+                daemon.alive() or ((r := instance.get_run_by_id(run_id)) and r.is_finished and r)
+            ),
+            why=lambda: _diagnosis(instance, run_id, daemon),
         )
         events = [e.message for e in instance.all_logs(run_id) if e.message]
     assert any("multiprocess executor" in m for m in events), "not the multiprocess executor"
@@ -147,13 +187,13 @@ def _launch_and_wait(settings: Settings, daemon_log: Path) -> tuple[str, list[tu
 
 
 def test_daemon_launched_runs_are_recorded_reported_and_announced(daemon) -> None:
-    settings, hook, smtp, daemon_log = daemon
+    settings, hook, smtp, process = daemon
     report = settings.report_dir / "cco_scorecard.html"
     bad = write_text(
         settings.landing_dir, "call_center/calls", "2026-11-04", "calls.csv", _bad_calls()
     )
 
-    status, [(outcome, failed_checks)] = _launch_and_wait(settings, daemon_log)
+    status, [(outcome, failed_checks)] = _launch_and_wait(settings, process)
     assert status == "FAILURE" and outcome == "blocked"
     assert "ingestion_reject_share" in failed_checks
     html = _wait("the red banner", lambda: 'data-status="held_back"' in report.read_text(), 120)
@@ -165,7 +205,7 @@ def test_daemon_launched_runs_are_recorded_reported_and_announced(daemon) -> Non
     assert "held back" in smtp.messages[0]["Subject"]
 
     bad.unlink()
-    status, [(outcome, _)] = _launch_and_wait(settings, daemon_log)
+    status, [(outcome, _)] = _launch_and_wait(settings, process)
     assert status == "SUCCESS" and outcome == "published"
     _wait("the green banner", lambda: 'data-status="validated"' in report.read_text(), 120)
     _wait("the recovery alert", lambda: len(hook.received) == 2, 120)
