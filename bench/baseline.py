@@ -69,6 +69,7 @@ def run(landing: Path, threads: int | None = None) -> dict:
                     "SELECT (SELECT count(DISTINCT customer_id) FROM mrr), (SELECT count(*) FROM calls), "
                     "(SELECT count(*) FROM surveys), (SELECT count(*) FROM phones)"
                 ).fetchone(),
+                strict=True,
             )
         )
         con.close()

@@ -7,6 +7,7 @@ the dbt subprocess) is kept, so peaks can be mapped afterwards to any stage's ti
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -57,10 +58,8 @@ def tree_rss(pid: int | None = None) -> tuple[int, int]:
         own = proc.memory_info().rss
         children = 0
         for child in proc.children(recursive=True):
-            try:
+            with contextlib.suppress(psutil.Error):
                 children += child.memory_info().rss
-            except psutil.Error:
-                pass
         return own, children
     return _proc_rss(pid), sum(_proc_rss(c) for c in _proc_descendants(pid))
 

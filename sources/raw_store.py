@@ -329,16 +329,17 @@ def _ingest_file(
                                 bad["_reason"].to_pylist(),
                                 bad["raw"].to_pylist(),
                                 [1] * bad.num_rows,
+                                strict=True,
                             )
                         ),
                     ),
                 )
-            extra = dict(zip([x.name for x in LINEAGE], _lineage(good, f, now)))
+            extra = dict(zip([x.name for x in LINEAGE], _lineage(good, f, now), strict=True))
             for col in entity.phone_columns:
                 extra[f"{col}_e164"] = e164_column(good[col])
             writer.write("data", _shape(good, schema, extra))
             if entity is INVOICES and good.num_rows:
-                lx = dict(zip([x.name for x in LINEAGE], _lineage(lines, f, now)))
+                lx = dict(zip([x.name for x in LINEAGE], _lineage(lines, f, now), strict=True))
                 writer.write("lines", _shape(lines, INVOICE_LINES_SCHEMA, lx))
             result.records_read += batch.records.num_rows + len(batch.structural_rejects)
             result.records_loaded += good.num_rows

@@ -9,6 +9,7 @@ the BI serving copy in step with the published table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -90,10 +91,8 @@ class Run:
         self._reader.join(60)
 
     def cleanup(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # orphans of this run's own group only
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture
@@ -143,7 +142,7 @@ def assert_published_like_a_clean_run(env: dict[str, str], run: Run, code: int) 
     wrong = {
         key: (actual[key], want)
         for key, want in X.EXPECTED_KPIS.items()
-        if not all(close(a, w) for a, w in zip(actual[key], want))
+        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
     }
     assert not wrong
     [published_run] = {r[-1] for r in rows}

@@ -85,7 +85,7 @@ def test_every_kpi_every_month_as_computed_by_hand(warehouse) -> None:
     wrong = {
         key: (actual[key], want)
         for key, want in X.EXPECTED_KPIS.items()
-        if not all(close(a, w) for a, w in zip(actual[key], want))
+        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
     }
     assert not wrong
 

@@ -56,7 +56,7 @@ def _differences(actual: dict, wanted: dict) -> dict:
     return {
         key: (actual[key], want)
         for key, want in wanted.items()
-        if not all(close(a, w) for a, w in zip(actual[key], want))
+        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
     }
 
 

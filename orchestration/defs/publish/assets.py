@@ -60,7 +60,7 @@ def _require_gates_passed(paths, run_id: str) -> None:
             paths,
             f"select suite, passed from audit.gate_results where run_id = '{run_id}' and blocking",
         )
-        ran = dict(zip(rows["suite"], rows["passed"]))
+        ran = dict(zip(rows["suite"], rows["passed"], strict=True))
     except Exception:  # noqa: BLE001
         ran = {}
     missing = sorted(blocking - ran.keys())

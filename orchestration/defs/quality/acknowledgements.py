@@ -48,7 +48,9 @@ def read_acknowledgements(path: Path) -> list[dict]:
     try:
         entries = json.loads(path.read_text(encoding="utf-8")).get("acknowledgements", [])
     except (json.JSONDecodeError, AttributeError) as exc:
-        raise AcknowledgementError(f"{path}: not a JSON object with 'acknowledgements': {exc}")
+        raise AcknowledgementError(
+            f"{path}: not a JSON object with 'acknowledgements': {exc}"
+        ) from exc
     rows = []
     for i, entry in enumerate(entries):
         where = f"{path}: acknowledgement #{i + 1}"
@@ -61,7 +63,9 @@ def read_acknowledgements(path: Path) -> list[dict]:
             month = dt.date.fromisoformat(str(entry["month"])[:7] + "-01")
             value = float(entry["value"])
         except (TypeError, ValueError) as exc:
-            raise AcknowledgementError(f"{where}: month YYYY-MM-DD and a numeric value: {exc}")
+            raise AcknowledgementError(
+                f"{where}: month YYYY-MM-DD and a numeric value: {exc}"
+            ) from exc
         rows.append(
             {
                 "month": month,
