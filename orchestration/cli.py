@@ -52,7 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     dagster_home()
     from orchestration.run import run_pipeline
 
-    return run_pipeline(settings)
+    return run_pipeline(settings, verbose=args.verbose)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -114,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="materialize every asset once, in-process")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print the whole Dagster and dbt log, not only the progress (it is always in the "
+        "run's log file)",
+    )
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="render the CCO scorecard from the published KPIs")

@@ -8,7 +8,10 @@ publication (each failed check is named, with what it observed), 1 on any other 
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -21,6 +24,7 @@ from orchestration.outcome import (
     finalize_run,
     outcome_from_events,
 )
+from orchestration.progress import RunConsole
 from orchestration.recovery import guarded_run, run_tags
 from orchestration.report import report_path
 from orchestration.settings import Settings
@@ -50,12 +54,12 @@ def outcome_of(result: dg.ExecuteInProcessResult) -> RunOutcome:
     return outcome_from_events(result.run_id, list(result.all_events))
 
 
-def run_pipeline(settings: Settings) -> int:
+def run_pipeline(settings: Settings, verbose: bool = False) -> int:
     print(f"c360 run: landing {settings.landing_dir}", flush=True)
     print(f"          warehouse {warehouse_label(settings)}", flush=True)
     try:
         with guarded_run(settings) as instance:  # one writer, recovered from runs that died
-            return _run_guarded(settings, instance)
+            return _run_guarded(settings, instance, verbose)
     except WarehouseBusy as exc:
         print(f"\nREFUSED: {exc}", flush=True)
     except KeyboardInterrupt as exc:
@@ -67,9 +71,13 @@ def run_pipeline(settings: Settings) -> int:
     return EXIT_FAILED
 
 
-def _run_guarded(settings: Settings, instance: dg.DagsterInstance) -> int:
+def _run_guarded(settings: Settings, instance: dg.DagsterInstance, verbose: bool) -> int:
     started = time.perf_counter()
-    result = execute(instance, tags=run_tags())
+    log = run_log_path(settings)
+    with RunConsole(log, verbose, expected_seconds=_last_run_seconds(instance)):
+        # the log file gets Dagster's DEBUG events too (step starts, timings); the terminal, with
+        # --verbose, the INFO log as before
+        result = execute(instance, log_level="INFO" if verbose else "DEBUG", tags=run_tags())
     if _interrupted(result):  # a signal stopped a step: a stop, recovered by the next run
         raise KeyboardInterrupt("interrupted")
     outcome = finalize_run(settings, instance, result.run_id, lambda m: print(f"({m})"))
@@ -85,7 +93,7 @@ def _run_guarded(settings: Settings, instance: dg.DagsterInstance) -> int:
     elif outcome.exit_code == EXIT_FAILED:
         steps = ", ".join(s.step for s in outcome.failed_steps) or "?"
         print(
-            f"\nFAILED after {elapsed:.0f}s: step(s) {steps} failed; see the log above "
+            f"\nFAILED after {elapsed:.0f}s: step(s) {steps} failed; see the log {log} "
             f"(run id {result.run_id}). Nothing was published."
         )
     else:
@@ -97,6 +105,27 @@ def _run_guarded(settings: Settings, instance: dg.DagsterInstance) -> int:
     if report.exists():
         print(f"CCO report: {report}")
     return outcome.exit_code
+
+
+def run_log_path(settings: Settings, keep: int = 50) -> Path:
+    """A new log file for this run beside the warehouse (`logs/`); the oldest beyond `keep` go."""
+    folder = settings.warehouse.parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("c360-run-*.log"))[: -keep or None]:
+        old.unlink(missing_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return folder / f"c360-run-{stamp}-{os.getpid()}.log"
+
+
+def _last_run_seconds(instance: dg.DagsterInstance) -> float | None:
+    """How long the last successful pipeline run took, for the estimate of the time left."""
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(job_name="c360_pipeline", statuses=[dg.DagsterRunStatus.SUCCESS]),
+        limit=1,
+    )
+    if not records or not records[0].start_time or not records[0].end_time:
+        return None
+    return records[0].end_time - records[0].start_time
 
 
 def _interrupted(result: dg.ExecuteInProcessResult) -> bool:

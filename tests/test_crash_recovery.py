@@ -34,9 +34,9 @@ RUN_TIMEOUT = 1200  # seconds: a generous bound for a shared, loaded machine, no
 class Run:
     """A `c360 run` subprocess whose output is read line by line as it comes."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], verbose: bool = False) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.cli", "run"],
+            [sys.executable, "-m", "orchestration.cli", "run"] + (["--verbose"] if verbose else []),
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -111,8 +111,9 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield environment
 
 
-def start(env: dict[str, str], started: list[Run]) -> Run:
-    run = Run(env)
+def start(env: dict[str, str], started: list[Run], verbose: bool = False) -> Run:
+    """A `c360 run`; verbose when the test watches the log for a kill point."""
+    run = Run(env, verbose)
     started.append(run)  # so that the test cleans it up whatever happens
     return run
 
@@ -159,6 +160,19 @@ def assert_published_like_a_clean_run(env: dict[str, str], run: Run, code: int) 
     assert served == published_run
 
 
+def assert_a_progress_view_and_a_full_log(output: str) -> None:
+    """Without --verbose a run shows its stages, not Dagster's and dbt's ~900 lines of log."""
+    assert len(output.splitlines()) < 60, output
+    for stage in ("ingestion done", "dbt build (models and tests) done", "quality gates done"):
+        assert stage in output, output
+    assert re.search(r"dbt \d+/\d+ nodes", output), output
+    assert "publication done" in output and "CCO scorecard done" in output, output
+    [log] = re.findall(r"full log: (\S+)", output)
+    full = Path(log).read_text()
+    assert "OK created sql table model marts.kpi_monthly" in full  # dbt's own lines
+    assert " - dagster - INFO - c360_pipeline - " in full  # and Dagster's
+
+
 # The line that shows a run is inside each stage, and what it means.
 KILL_POINTS = {
     "ingestion": r" - \w+: \d+ file\(s\) ingested",
@@ -172,7 +186,7 @@ def test_a_killed_run_never_blocks_the_next_one(env: dict[str, str]) -> None:
     runs: list[Run] = []
     try:
         for stage, marker in KILL_POINTS.items():
-            victim = start(env, runs)
+            victim = start(env, runs, verbose=True)
             victim.wait_for(marker)
             victim.kill()
             assert victim.proc.returncode == -signal.SIGKILL, stage
@@ -197,6 +211,7 @@ def test_two_runs_at_once_one_publishes_the_other_waits(env: dict[str, str]) -> 
         assert len(waited) == 1, outputs
         assert re.search(r"since \d\d:\d\d:\d\d UTC: held by pid \d+ .*: c360 run", waited[0])
         assert_published_like_a_clean_run(env, second, codes[1])
+        assert_a_progress_view_and_a_full_log(first.output)
 
         # A BI tool holding the DuckDB file (read-only) makes the next run wait, saying so ...
         reader = duckdb.connect(env["C360_WAREHOUSE"], read_only=True)
@@ -223,7 +238,7 @@ def test_two_runs_at_once_one_publishes_the_other_waits(env: dict[str, str]) -> 
 def test_sigterm_stops_a_run_cleanly(env: dict[str, str], signum: signal.Signals) -> None:
     runs: list[Run] = []
     try:
-        victim = start(env, runs)
+        victim = start(env, runs, verbose=True)
         victim.wait_for(KILL_POINTS["dbt build"])
         victim.proc.send_signal(signum)
         assert victim.finish() == 1, victim.output[-4000:]
