@@ -45,6 +45,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check orchestration sources tests bench
 	$(VENV)/bin/ruff format --check orchestration sources tests bench
+	$(VENV)/bin/sqlfluff lint dbt_project --processes 2
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -39,7 +39,8 @@ line_gaps as (
     from lines
     left join spread_totals
         on lines.invoice_line_key = spread_totals.invoice_line_key
-    where spread_totals.invoice_line_key is null
+    where
+        spread_totals.invoice_line_key is null
         or lines.interval_months is null
         or spread_totals.covered_months <> lines.interval_months
         or abs(spread_totals.spread_amount - lines.amount) > 0.005
@@ -64,9 +65,11 @@ mrr_gaps as (
         customer_mrr.mrr_usd as actual_amount
     from line_usd
     left join customer_mrr
-        on line_usd.customer_id = customer_mrr.customer_id
-        and line_usd.month = customer_mrr.month
-    where customer_mrr.customer_id is null
+        on
+            line_usd.customer_id = customer_mrr.customer_id
+            and line_usd.month = customer_mrr.month
+    where
+        customer_mrr.customer_id is null
         or abs(coalesce(line_usd.line_amount_usd, 0) - customer_mrr.mrr_usd) > 0.005
 )
 

@@ -16,7 +16,7 @@ latest as (
         max(case when kpi = 'mrr_usd' then value end) as mrr_usd,
         max(case when kpi = 'at_risk_customers' then value end) as at_risk_customers
     from kpis
-    where month = (select max(month) from kpis)
+    where month = (select max(all_kpis.month) from kpis as all_kpis)
 ),
 
 totals as (
@@ -33,7 +33,8 @@ select
     totals.at_risk_customers as customer_360_at_risk_customers
 from latest
 cross join totals
-where latest.mrr_usd is not null
+where
+    latest.mrr_usd is not null
     and (
         abs(latest.mrr_usd - totals.mrr_usd) > 0.005
         or latest.at_risk_customers <> totals.at_risk_customers

@@ -9,18 +9,19 @@ checked as (
     select
         health.*,
         100
-        - case when has_overdue_invoice then 30 else 0 end
-        - case when has_poor_experience then 20 else 0 end
-        - case when has_frequent_calls then 15 else 0 end
-        - case when has_escalation then 15 else 0 end
-        - case when is_contracting then 20 else 0 end as expected_score,
-        ',' || coalesce(reasons, '') || ',' as delimited_reasons
+        - case when health.has_overdue_invoice then 30 else 0 end
+        - case when health.has_poor_experience then 20 else 0 end
+        - case when health.has_frequent_calls then 15 else 0 end
+        - case when health.has_escalation then 15 else 0 end
+        - case when health.is_contracting then 20 else 0 end as expected_score,
+        ',' || coalesce(health.reasons, '') || ',' as delimited_reasons
     from health
 )
 
 select *
 from checked
-where health_score <> expected_score
+where
+    health_score <> expected_score
     or has_overdue_invoice <> (delimited_reasons like '%,overdue_invoice,%')
     or has_poor_experience <> (delimited_reasons like '%,poor_experience,%')
     or has_frequent_calls <> (delimited_reasons like '%,frequent_calls,%')

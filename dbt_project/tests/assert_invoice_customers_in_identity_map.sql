@@ -1,5 +1,5 @@
--- docs/kpis.md section 1: an invoice whose billing customer was never delivered, or is deleted, still
--- counts, so every invoice's customer id has a billing row in the identity map.
+-- docs/kpis.md section 1: an invoice whose billing customer was never delivered, or is deleted,
+-- still counts, so every invoice's customer id has a billing row in the identity map.
 -- It reads several models; it guards (and blocks publication through) the one named here.
 {{ config(meta={'dagster': {'ref': {'name': 'customer_identity_map'}}}) }}
 

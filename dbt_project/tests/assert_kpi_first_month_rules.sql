@@ -1,5 +1,5 @@
--- docs/kpis.md section 3, first reported month: the nine retention KPIs are null (value, numerator and
--- denominator), and new_customers / new_mrr_usd count every customer active in it.
+-- docs/kpis.md section 3, first reported month: the nine retention KPIs are null (value,
+-- numerator and denominator), and new_customers / new_mrr_usd count every customer active in it.
 -- It reads several models; it guards (and blocks publication through) the one named here.
 {{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}
 
@@ -20,13 +20,16 @@ first_month_kpis as (
 ),
 
 retention_not_null as (
-    select month, kpi, 'retention KPI not null in the first month' as failure
+    select
+        month,
+        kpi,
+        'retention KPI not null in the first month' as failure
     from first_month_kpis
     where kpi in (
         'reactivated_customers', 'churned_customers', 'logo_churn_rate', 'reactivation_mrr_usd',
         'expansion_mrr_usd', 'contraction_mrr_usd', 'churned_mrr_usd', 'nrr', 'grr'
     )
-        and (value is not null or numerator is not null or denominator is not null)
+    and (value is not null or numerator is not null or denominator is not null)
 ),
 
 pivoted as (
@@ -41,9 +44,13 @@ pivoted as (
 ),
 
 new_not_all as (
-    select month, 'new_customers' as kpi, 'first month: not every active customer is new' as failure
+    select
+        month,
+        'new_customers' as kpi,
+        'first month: not every active customer is new' as failure
     from pivoted
-    where new_customers <> active_customers
+    where
+        new_customers <> active_customers
         or abs(new_mrr_usd - mrr_usd) > 0.005
 )
 

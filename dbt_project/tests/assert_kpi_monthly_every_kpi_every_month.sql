@@ -11,7 +11,10 @@ months as (
 ),
 
 per_month as (
-    select month, count(distinct kpi) as kpi_count, count(*) as row_count
+    select
+        month,
+        count(distinct kpi) as kpi_count,
+        count(*) as row_count
     from kpis
     group by month
 )
@@ -24,6 +27,7 @@ select
 from months
 full outer join per_month
     on months.month = per_month.month
-where months.month is null
+where
+    months.month is null
     or coalesce(per_month.kpi_count, 0) <> 27
     or coalesce(per_month.row_count, 0) <> 27

@@ -1,6 +1,7 @@
--- docs/kpis.md section 3: the movements reconcile, mrr(M) = mrr(M-1) + new + reactivation + expansion
--- - contraction - churned, in every reported month (to half a cent); in the first reported month
--- every active customer is new, so mrr = new_mrr. Returns the months that do not reconcile.
+-- docs/kpis.md section 3: the movements reconcile,
+--   mrr(M) = mrr(M-1) + new + reactivation + expansion - contraction - churned,
+-- in every reported month (to half a cent); in the first reported month every active customer is
+-- new, so mrr = new_mrr. Returns the months that do not reconcile.
 -- It reads several models; it guards (and blocks publication through) the one named here.
 {{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}
 
@@ -28,7 +29,7 @@ pivoted as (
 with_previous as (
     select
         pivoted.*,
-        lag(mrr_usd) over (order by month) as previous_mrr_usd
+        lag(pivoted.mrr_usd) over (order by pivoted.month) as previous_mrr_usd
     from pivoted
 ),
 
@@ -37,9 +38,11 @@ explained as (
         with_previous.*,
         months.is_first_reported_month,
         case
-            when months.is_first_reported_month then new_mrr_usd
-            else previous_mrr_usd + new_mrr_usd + reactivation_mrr_usd + expansion_mrr_usd
-                - contraction_mrr_usd - churned_mrr_usd
+            when months.is_first_reported_month then with_previous.new_mrr_usd
+            else
+                with_previous.previous_mrr_usd + with_previous.new_mrr_usd
+                + with_previous.reactivation_mrr_usd + with_previous.expansion_mrr_usd
+                - with_previous.contraction_mrr_usd - with_previous.churned_mrr_usd
         end as explained_mrr_usd
     from with_previous
     inner join months
@@ -48,5 +51,6 @@ explained as (
 
 select *
 from explained
-where explained_mrr_usd is null
+where
+    explained_mrr_usd is null
     or abs(mrr_usd - explained_mrr_usd) > 0.005

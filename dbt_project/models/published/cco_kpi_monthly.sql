@@ -14,7 +14,8 @@ final as (
         cast(value as double precision) as value,
         cast(numerator as double precision) as numerator,
         cast(denominator as double precision) as denominator,
-        cast('{{ env_var("C360_RUN_ID", "") }}' as varchar) as run_id,
+        cast('{{ env_var("C360_RUN_ID", "") }}' as varchar)
+            as run_id,
         cast({{ dbt.current_timestamp() }} as timestamp) as published_at
     from candidate
 )

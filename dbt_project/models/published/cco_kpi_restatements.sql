@@ -20,13 +20,14 @@ sequenced as (
     select
         history.*,
         row_number() over (
-            partition by month, kpi order by published_at, run_id
+            partition by history.month, history.kpi order by history.published_at, history.run_id
         ) as publication_number,
         row_number() over (
-            partition by month, kpi order by published_at desc, run_id desc
+            partition by history.month, history.kpi
+            order by history.published_at desc, history.run_id desc
         ) as recency,
-        lag(compared_value) over (
-            partition by month, kpi order by published_at, run_id
+        lag(history.compared_value) over (
+            partition by history.month, history.kpi order by history.published_at, history.run_id
         ) as previous_value
     from history
 ),
@@ -41,24 +42,39 @@ value_changes as (
             partition by month, kpi order by published_at desc, run_id desc
         ) as recency
     from sequenced
-    where publication_number = 1
+    where
+        publication_number = 1
         or compared_value is distinct from previous_value
 ),
 
 first_published as (
-    select month, kpi, value, compared_value, published_at, run_id
+    select
+        month,
+        kpi,
+        value,
+        compared_value,
+        published_at,
+        run_id
     from sequenced
     where publication_number = 1
 ),
 
 current_published as (
-    select month, kpi, value, compared_value, run_id
+    select
+        month,
+        kpi,
+        value,
+        compared_value,
+        run_id
     from sequenced
     where recency = 1
 ),
 
 current_since as (
-    select month, kpi, published_at
+    select
+        month,
+        kpi,
+        published_at
     from value_changes
     where recency = 1
 )
@@ -74,9 +90,11 @@ select
     current_published.run_id as current_run_id
 from first_published
 inner join current_published
-    on first_published.month = current_published.month
-    and first_published.kpi = current_published.kpi
+    on
+        first_published.month = current_published.month
+        and first_published.kpi = current_published.kpi
 inner join current_since
-    on first_published.month = current_since.month
-    and first_published.kpi = current_since.kpi
+    on
+        first_published.month = current_since.month
+        and first_published.kpi = current_since.kpi
 where first_published.compared_value is distinct from current_published.compared_value

@@ -29,7 +29,7 @@ activity_months as (
 
 bounds as (
     select
-        (select min(month_start) from activity_months) as first_month,
+        (select min(activity_months.month_start) from activity_months) as first_month,
         last_reported_month as last_month
     from as_of
 ),

@@ -10,25 +10,44 @@ with customer_mrr as (
 ),
 
 months as (
-    select month, month_end_at from {{ ref('int_calendar__reported_months') }}
+    select
+        month,
+        month_end_at
+    from {{ ref('int_calendar__reported_months') }}
 ),
 
 invoices as (
-    select billing_customer_id, status, due_at from {{ ref('stg_billing__invoices') }}
+    select
+        billing_customer_id,
+        status,
+        due_at
+    from {{ ref('stg_billing__invoices') }}
 ),
 
 billing_customers as (
-    select billing_customer_id, customer_id from {{ ref('int_billing_customers__linked') }}
+    select
+        billing_customer_id,
+        customer_id
+    from {{ ref('int_billing_customers__linked') }}
 ),
 
 calls as (
-    select customer_id, started_at, is_inbound, is_short_abandon, is_escalated
+    select
+        customer_id,
+        started_at,
+        is_inbound,
+        is_short_abandon,
+        is_escalated
     from {{ ref('int_calls__enriched') }}
     where customer_id is not null
 ),
 
 surveys as (
-    select customer_id, responded_at, csat, nps
+    select
+        customer_id,
+        responded_at,
+        csat,
+        nps
     from {{ ref('int_surveys__scored') }}
     where customer_id is not null
 ),
@@ -55,7 +74,8 @@ open_invoices as (
     from invoices
     inner join billing_customers
         on invoices.billing_customer_id = billing_customers.billing_customer_id
-    where invoices.status = 'open'
+    where
+        invoices.status = 'open'
         and invoices.due_at is not null
 ),
 
@@ -66,8 +86,9 @@ overdue as (
         count(*) as overdue_invoice_count
     from customer_months
     inner join open_invoices
-        on customer_months.customer_id = open_invoices.customer_id
-        and open_invoices.due_at < customer_months.month_end_at
+        on
+            customer_months.customer_id = open_invoices.customer_id
+            and open_invoices.due_at < customer_months.month_end_at
     group by customer_months.customer_id, customer_months.month
 ),
 
@@ -80,9 +101,10 @@ experience as (
         min(surveys.nps) as min_nps_90d
     from customer_months
     inner join surveys
-        on customer_months.customer_id = surveys.customer_id
-        and surveys.responded_at >= customer_months.window_90d_start_at
-        and surveys.responded_at < customer_months.month_end_at
+        on
+            customer_months.customer_id = surveys.customer_id
+            and surveys.responded_at >= customer_months.window_90d_start_at
+            and surveys.responded_at < customer_months.month_end_at
     group by customer_months.customer_id, customer_months.month
 ),
 
@@ -95,9 +117,10 @@ call_activity as (
         sum(case when calls.is_escalated then 1 else 0 end) as escalated_calls_30d
     from customer_months
     inner join calls
-        on customer_months.customer_id = calls.customer_id
-        and calls.started_at >= customer_months.window_30d_start_at
-        and calls.started_at < customer_months.month_end_at
+        on
+            customer_months.customer_id = calls.customer_id
+            and calls.started_at >= customer_months.window_30d_start_at
+            and calls.started_at < customer_months.month_end_at
     group by customer_months.customer_id, customer_months.month
 ),
 
@@ -117,25 +140,28 @@ signals as (
         coalesce(call_activity.escalated_calls_30d, 0) as escalated_calls_30d
     from customer_months
     left join overdue
-        on customer_months.customer_id = overdue.customer_id
-        and customer_months.month = overdue.month
+        on
+            customer_months.customer_id = overdue.customer_id
+            and customer_months.month = overdue.month
     left join experience
-        on customer_months.customer_id = experience.customer_id
-        and customer_months.month = experience.month
+        on
+            customer_months.customer_id = experience.customer_id
+            and customer_months.month = experience.month
     left join call_activity
-        on customer_months.customer_id = call_activity.customer_id
-        and customer_months.month = call_activity.month
+        on
+            customer_months.customer_id = call_activity.customer_id
+            and customer_months.month = call_activity.month
 ),
 
 flagged as (
     select
         signals.*,
-        overdue_invoice_count > 0 as has_overdue_invoice,
-        coalesce(mean_csat_90d < 3.5, false) or coalesce(min_nps_90d <= 6, false)
+        signals.overdue_invoice_count > 0 as has_overdue_invoice,
+        coalesce(signals.mean_csat_90d < 3.5, false) or coalesce(signals.min_nps_90d <= 6, false)
             as has_poor_experience,
-        inbound_calls_30d >= 3 as has_frequent_calls,
-        escalated_calls_30d > 0 as has_escalation,
-        mrr_3_months_ago_usd - mrr_usd > {{ kpi_mrr_epsilon() }} as is_contracting
+        signals.inbound_calls_30d >= 3 as has_frequent_calls,
+        signals.escalated_calls_30d > 0 as has_escalation,
+        signals.mrr_3_months_ago_usd - signals.mrr_usd > {{ kpi_mrr_epsilon() }} as is_contracting
     from signals
 ),
 
@@ -143,19 +169,19 @@ scored as (
     select
         flagged.*,
         100
-        - case when has_overdue_invoice then 30 else 0 end
-        - case when has_poor_experience then 20 else 0 end
-        - case when has_frequent_calls then 15 else 0 end
-        - case when has_escalation then 15 else 0 end
-        - case when is_contracting then 20 else 0 end as health_score,
+        - case when flagged.has_overdue_invoice then 30 else 0 end
+        - case when flagged.has_poor_experience then 20 else 0 end
+        - case when flagged.has_frequent_calls then 15 else 0 end
+        - case when flagged.has_escalation then 15 else 0 end
+        - case when flagged.is_contracting then 20 else 0 end as health_score,
         -- reason codes in alphabetical order, comma-separated; null when there is none
         nullif(concat_ws(
             ',',
-            case when is_contracting then 'contracting' end,
-            case when has_escalation then 'escalation' end,
-            case when has_frequent_calls then 'frequent_calls' end,
-            case when has_overdue_invoice then 'overdue_invoice' end,
-            case when has_poor_experience then 'poor_experience' end
+            case when flagged.is_contracting then 'contracting' end,
+            case when flagged.has_escalation then 'escalation' end,
+            case when flagged.has_frequent_calls then 'frequent_calls' end,
+            case when flagged.has_overdue_invoice then 'overdue_invoice' end,
+            case when flagged.has_poor_experience then 'poor_experience' end
         ), '') as reasons
     from flagged
 ),

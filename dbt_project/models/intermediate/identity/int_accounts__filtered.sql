@@ -14,8 +14,8 @@ ranked as (
     select
         kept.*,
         row_number() over (
-            partition by account_id15
-            order by created_at, {{ binary_collate('account_id') }}
+            partition by kept.account_id15
+            order by kept.created_at, {{ binary_collate('account_id') }}
         ) as id15_rank
     from kept
 ),

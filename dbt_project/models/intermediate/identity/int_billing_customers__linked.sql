@@ -12,7 +12,10 @@ invoices as (
 ),
 
 accounts as (
-    select customer_id, account_id15 from {{ ref('int_accounts__filtered') }}
+    select
+        customer_id,
+        account_id15
+    from {{ ref('int_accounts__filtered') }}
 ),
 
 contact_points as (
@@ -25,12 +28,18 @@ kept as (
 ),
 
 email_points as (
-    select contact_point, customer_id from contact_points
+    select
+        contact_point,
+        customer_id
+    from contact_points
     where contact_point_type = 'email'
 ),
 
 phone_points as (
-    select contact_point, customer_id from contact_points
+    select
+        contact_point,
+        customer_id
+    from contact_points
     where contact_point_type = 'phone'
 ),
 

@@ -4,7 +4,12 @@
 -- non-deleted billing customer: the one created first, then the smallest id), else anonymous.
 -- For an outbound call the number is the other party's, so the same rules apply.
 with calls as (
-    select call_id, direction, customer_ref, caller_e164 from {{ ref('stg_call_center__calls') }}
+    select
+        call_id,
+        direction,
+        customer_ref,
+        caller_e164
+    from {{ ref('stg_call_center__calls') }}
 ),
 
 billing_customers as (
@@ -13,7 +18,9 @@ billing_customers as (
 ),
 
 contact_phones as (
-    select contact_point as phone_e164, customer_id
+    select
+        contact_point as phone_e164,
+        customer_id
     from {{ ref('int_contact_points__resolved') }}
     where contact_point_type = 'phone'
 ),
@@ -32,7 +39,10 @@ billing_phones_ranked as (
 ),
 
 billing_phones as (
-    select phone_e164, billing_customer_id, customer_id
+    select
+        phone_e164,
+        billing_customer_id,
+        customer_id
     from billing_phones_ranked
     where phone_rank = 1
 ),

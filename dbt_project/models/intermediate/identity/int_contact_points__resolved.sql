@@ -44,10 +44,15 @@ ranked as (
     select
         candidates.*,
         row_number() over (
-            partition by contact_point_type, contact_point
-            order by matching_contacts desc, account_created_at, {{ binary_collate('account_id') }}
+            partition by candidates.contact_point_type, candidates.contact_point
+            order by
+                candidates.matching_contacts desc,
+                candidates.account_created_at asc,
+                {{ binary_collate('account_id') }} asc
         ) as candidate_rank,
-        count(*) over (partition by contact_point_type, contact_point) as candidate_accounts
+        count(*)
+            over (partition by candidates.contact_point_type, candidates.contact_point)
+            as candidate_accounts
     from candidates
 ),
 

@@ -1,7 +1,11 @@
--- Every survey linked to the customer of its call (docs/kpis.md section 1). A survey whose call is
--- unknown, or whose call is anonymous, is linked to no customer but still counts in experience KPIs.
+-- Every survey linked to the customer of its call (docs/kpis.md section 1). A survey whose call
+-- is unknown, or whose call is anonymous, is linked to no customer but still counts in experience
+-- KPIs.
 with surveys as (
-    select survey_id, call_id from {{ ref('stg_call_center__surveys') }}
+    select
+        survey_id,
+        call_id
+    from {{ ref('stg_call_center__surveys') }}
 ),
 
 calls as (

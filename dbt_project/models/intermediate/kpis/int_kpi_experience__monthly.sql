@@ -1,7 +1,10 @@
 -- The experience KPIs of docs/kpis.md section 3, over surveys by the UTC month of responded_at, one
 -- row per (reported month, KPI).
 with months as (
-    select month, is_first_reported_month from {{ ref('int_calendar__reported_months') }}
+    select
+        month,
+        is_first_reported_month
+    from {{ ref('int_calendar__reported_months') }}
 ),
 
 surveys as (

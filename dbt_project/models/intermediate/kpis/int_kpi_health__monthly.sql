@@ -1,7 +1,10 @@
 -- The health KPIs of docs/kpis.md section 4, one row per (reported month, KPI): at-risk customers
 -- (active, score below 50) and the MRR they hold.
 with months as (
-    select month, is_first_reported_month from {{ ref('int_calendar__reported_months') }}
+    select
+        month,
+        is_first_reported_month
+    from {{ ref('int_calendar__reported_months') }}
 ),
 
 health as (

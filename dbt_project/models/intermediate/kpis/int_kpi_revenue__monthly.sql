@@ -1,6 +1,9 @@
 -- The revenue and retention KPIs of docs/kpis.md section 3, one row per (reported month, KPI).
 with months as (
-    select month, is_first_reported_month from {{ ref('int_calendar__reported_months') }}
+    select
+        month,
+        is_first_reported_month
+    from {{ ref('int_calendar__reported_months') }}
 ),
 
 customer_mrr as (

@@ -1,7 +1,10 @@
--- The service KPIs of docs/kpis.md section 3, over inbound calls by the UTC month of started_at, one
--- row per (reported month, KPI). Answered calls are the inbound calls with answered_at.
+-- The service KPIs of docs/kpis.md section 3, over inbound calls by the UTC month of started_at,
+-- one row per (reported month, KPI). Answered calls are the inbound calls with answered_at.
 with months as (
-    select month, is_first_reported_month from {{ ref('int_calendar__reported_months') }}
+    select
+        month,
+        is_first_reported_month
+    from {{ ref('int_calendar__reported_months') }}
 ),
 
 calls as (

@@ -11,7 +11,10 @@ invoices as (
 ),
 
 billing_customers as (
-    select billing_customer_id, customer_id from {{ ref('int_billing_customers__linked') }}
+    select
+        billing_customer_id,
+        customer_id
+    from {{ ref('int_billing_customers__linked') }}
 ),
 
 counting as (
@@ -30,7 +33,8 @@ counting as (
     from lines
     inner join invoices
         on lines.invoice_id = invoices.invoice_id
-    where invoices.status in ('open', 'paid')
+    where
+        invoices.status in ('open', 'paid')
         and lines.is_recurring
         and not lines.is_proration
 ),
@@ -42,7 +46,8 @@ sized as (
             when 'month' then 1
             when 'year' then 12
         end as interval_months,
-        cast({{ dbt.date_trunc('month', 'counting.period_start_at') }} as date) as period_start_month
+        cast({{ dbt.date_trunc('month', 'counting.period_start_at') }} as date)
+            as period_start_month
     from counting
 ),
 

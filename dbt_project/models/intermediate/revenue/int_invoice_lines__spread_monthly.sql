@@ -10,7 +10,11 @@ lines as (
 ),
 
 fx_rates as (
-    select rate_month, currency, usd_per_unit from {{ ref('stg_finance__fx_rates') }}
+    select
+        rate_month,
+        currency,
+        usd_per_unit
+    from {{ ref('stg_finance__fx_rates') }}
 ),
 
 month_offsets (month_offset) as (
@@ -18,15 +22,17 @@ month_offsets (month_offset) as (
     union all
     select month_offset + 1
     from month_offsets
-    where month_offset + 1 < (select max(interval_months) from lines)
+    where month_offset + 1 < (select max(lines.interval_months) from lines)
 ),
 
 spread as (
     select
         lines.*,
         month_offsets.month_offset,
-        cast(({{ dbt.dateadd('month', 'month_offsets.month_offset', 'lines.period_start_month') }}) as date)
-            as covered_month,
+        cast(
+            ({{ dbt.dateadd('month', 'month_offsets.month_offset', 'lines.period_start_month') }})
+            as date
+        ) as covered_month,
         lines.amount / lines.interval_months as monthly_amount
     from lines
     inner join month_offsets
@@ -42,8 +48,9 @@ converted as (
         ) as usd_per_unit
     from spread
     left join fx_rates
-        on spread.covered_month = fx_rates.rate_month
-        and spread.currency = fx_rates.currency
+        on
+            spread.covered_month = fx_rates.rate_month
+            and spread.currency = fx_rates.currency
 ),
 
 final as (

@@ -8,7 +8,10 @@ with customers as (
 ),
 
 months as (
-    select month, is_first_reported_month from {{ ref('int_calendar__reported_months') }}
+    select
+        month,
+        is_first_reported_month
+    from {{ ref('int_calendar__reported_months') }}
 ),
 
 line_months as (
@@ -37,8 +40,9 @@ customer_months as (
     from customers
     cross join months
     left join monthly_amounts
-        on customers.customer_id = monthly_amounts.customer_id
-        and months.month = monthly_amounts.month
+        on
+            customers.customer_id = monthly_amounts.customer_id
+            and months.month = monthly_amounts.month
 ),
 
 activity as (
@@ -51,16 +55,28 @@ activity as (
 history as (
     select
         activity.*,
-        coalesce(lag(mrr_usd, 1) over (partition by customer_id order by month), 0)
+        coalesce(
+            lag(activity.mrr_usd, 1)
+                over (partition by activity.customer_id order by activity.month),
+            0
+        )
             as previous_mrr_usd,
-        coalesce(lag(mrr_usd, 3) over (partition by customer_id order by month), 0)
+        coalesce(
+            lag(activity.mrr_usd, 3)
+                over (partition by activity.customer_id order by activity.month),
+            0
+        )
             as mrr_3_months_ago_usd,
-        coalesce(lag(is_active, 1) over (partition by customer_id order by month), false)
+        coalesce(
+            lag(activity.is_active, 1)
+                over (partition by activity.customer_id order by activity.month),
+            false
+        )
             as was_active_previous_month,
         coalesce(
-            max(case when is_active then 1 else 0 end) over (
-                partition by customer_id
-                order by month
+            max(case when activity.is_active then 1 else 0 end) over (
+                partition by activity.customer_id
+                order by activity.month
                 rows between unbounded preceding and 1 preceding
             ),
             0
@@ -72,12 +88,22 @@ movements as (
     select
         history.*,
         case
-            when is_active and not was_active_previous_month and was_active_before then 'reactivation'
-            when is_active and not was_active_previous_month then 'new'
-            when not is_active and was_active_previous_month then 'churn'
-            when is_active and mrr_usd - previous_mrr_usd > {{ kpi_mrr_epsilon() }} then 'expansion'
-            when is_active and previous_mrr_usd - mrr_usd > {{ kpi_mrr_epsilon() }} then 'contraction'
-            when is_active then 'flat'
+            when
+                history.is_active
+                and not history.was_active_previous_month
+                and history.was_active_before
+                then 'reactivation'
+            when history.is_active and not history.was_active_previous_month then 'new'
+            when not history.is_active and history.was_active_previous_month then 'churn'
+            when
+                history.is_active
+                and history.mrr_usd - history.previous_mrr_usd > {{ kpi_mrr_epsilon() }}
+                then 'expansion'
+            when
+                history.is_active
+                and history.previous_mrr_usd - history.mrr_usd > {{ kpi_mrr_epsilon() }}
+                then 'contraction'
+            when history.is_active then 'flat'
         end as mrr_movement
     from history
 ),
@@ -95,11 +121,15 @@ final as (
         case when mrr_movement = 'new' then mrr_usd else 0 end as new_mrr_usd,
         case when mrr_movement = 'reactivation' then mrr_usd else 0 end as reactivation_mrr_usd,
         case
-            when is_active and was_active_previous_month then greatest(0, mrr_usd - previous_mrr_usd)
+            when
+                is_active and was_active_previous_month
+                then greatest(0, mrr_usd - previous_mrr_usd)
             else 0
         end as expansion_mrr_usd,
         case
-            when is_active and was_active_previous_month then greatest(0, previous_mrr_usd - mrr_usd)
+            when
+                is_active and was_active_previous_month
+                then greatest(0, previous_mrr_usd - mrr_usd)
             else 0
         end as contraction_mrr_usd,
         case when mrr_movement = 'churn' then previous_mrr_usd else 0 end as churned_mrr_usd,

@@ -41,15 +41,17 @@ measured as (
 abandons as (
     select
         measured.*,
-        not is_answered and duration_seconds < 5 as is_short_abandon
+        not measured.is_answered and measured.duration_seconds < 5 as is_short_abandon
     from measured
 ),
 
 flagged as (
     select
         abandons.*,
-        is_inbound and not is_short_abandon as is_offered,
-        is_inbound and is_answered and customer_id is not null as is_fcr_eligible
+        abandons.is_inbound and not abandons.is_short_abandon as is_offered,
+        abandons.is_inbound
+        and abandons.is_answered
+        and abandons.customer_id is not null as is_fcr_eligible
     from abandons
 ),
 
@@ -59,11 +61,13 @@ repeat_contacts as (
         count(*) as repeat_call_count
     from flagged as judged
     inner join flagged as later
-        on judged.customer_id = later.customer_id
-        and later.call_id <> judged.call_id
-        and later.started_at > judged.ended_at
-        and later.started_at <= {{ dbt.dateadd('day', 7, 'judged.ended_at') }}
-    where judged.is_fcr_eligible
+        on
+            judged.customer_id = later.customer_id
+            and later.call_id <> judged.call_id
+            and later.started_at > judged.ended_at
+            and later.started_at <= {{ dbt.dateadd('day', 7, 'judged.ended_at') }}
+    where
+        judged.is_fcr_eligible
         and later.is_offered
     group by judged.call_id
 ),

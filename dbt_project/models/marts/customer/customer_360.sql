@@ -36,7 +36,10 @@ invoices as (
 ),
 
 billing_customers as (
-    select billing_customer_id, customer_id from {{ ref('int_billing_customers__linked') }}
+    select
+        billing_customer_id,
+        customer_id
+    from {{ ref('int_billing_customers__linked') }}
 ),
 
 fx_rates as (
@@ -92,12 +95,16 @@ call_activity as (
         end) as calls_last_30d,
         sum(case when calls.is_offered then 1 else 0 end) as calls_last_90d,
         sum(case
-            when calls.is_escalated and calls.started_at >= windows.window_30d_start_at then 1 else 0
+            when
+                calls.is_escalated and calls.started_at >= windows.window_30d_start_at
+                then 1
+            else 0
         end) as escalations_last_30d,
         sum(case when calls.is_escalated then 1 else 0 end) as escalations_last_90d
     from calls
     cross join windows
-    where calls.started_at >= windows.window_90d_start_at
+    where
+        calls.started_at >= windows.window_90d_start_at
         and calls.started_at < windows.reporting_end_at
     group by calls.customer_id
 ),
@@ -113,7 +120,8 @@ csat_ranked as (
         ) as recency_rank
     from surveys
     cross join windows
-    where surveys.csat is not null
+    where
+        surveys.csat is not null
         and surveys.responded_at < windows.reporting_end_at
 ),
 
@@ -128,7 +136,8 @@ nps_ranked as (
         ) as recency_rank
     from surveys
     cross join windows
-    where surveys.nps is not null
+    where
+        surveys.nps is not null
         and surveys.responded_at < windows.reporting_end_at
 ),
 
@@ -141,7 +150,10 @@ latest_rates_ranked as (
 ),
 
 latest_rates as (
-    select currency, usd_per_unit from latest_rates_ranked
+    select
+        currency,
+        usd_per_unit
+    from latest_rates_ranked
     where recency_rank = 1
 ),
 
@@ -166,7 +178,8 @@ open_balances as (
         customer_id,
         count(*) as open_invoice_count,
         sum(amount_remaining_usd) as open_balance_usd,
-        sum(case when amount_remaining_usd is null then 1 else 0 end) as open_invoices_without_fx_rate
+        sum(case when amount_remaining_usd is null then 1 else 0 end)
+            as open_invoices_without_fx_rate
     from open_invoices
     group by customer_id
 ),
@@ -185,7 +198,9 @@ final as (
         -- revenue
         cast(latest_month.month as date) as as_of_month,
         -- the customer's part of the month's mrr_usd KPI: MRR when active, else 0
-        cast(case when current_mrr.is_active then current_mrr.mrr_usd else 0 end as double precision)
+        cast(
+            case when current_mrr.is_active then current_mrr.mrr_usd else 0 end as double precision
+        )
             as current_mrr_usd,
         cast(coalesce(current_mrr.is_active, false) as boolean) as is_active,
         cast(coalesce(revenue.lifetime_revenue_usd, 0) as double precision) as lifetime_revenue_usd,
@@ -193,8 +208,8 @@ final as (
         cast(revenue.last_active_month as date) as last_active_month,
         cast(coalesce(revenue.active_months, 0) as bigint) as active_months,
         cast(
-            {{ dbt.datediff('revenue.first_active_month', 'revenue.last_active_month', 'month') }} + 1
-            as bigint
+            {{ dbt.datediff('revenue.first_active_month', 'revenue.last_active_month', 'month') }}
+            + 1 as bigint
         ) as tenure_months,
         -- contact center (relative to the end of the latest reported month)
         cast(coalesce(call_activity.calls_last_30d, 0) as bigint) as calls_last_30d,
@@ -225,11 +240,13 @@ final as (
     left join call_activity
         on customers.customer_id = call_activity.customer_id
     left join csat_ranked as latest_csat
-        on customers.customer_id = latest_csat.customer_id
-        and latest_csat.recency_rank = 1
+        on
+            customers.customer_id = latest_csat.customer_id
+            and latest_csat.recency_rank = 1
     left join nps_ranked as latest_nps
-        on customers.customer_id = latest_nps.customer_id
-        and latest_nps.recency_rank = 1
+        on
+            customers.customer_id = latest_nps.customer_id
+            and latest_nps.recency_rank = 1
     left join open_balances
         on customers.customer_id = open_balances.customer_id
     left join current_health

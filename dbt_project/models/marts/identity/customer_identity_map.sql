@@ -4,12 +4,18 @@
 -- customer id whose billing customer was never delivered or is deleted (billing_only), so that
 -- every customer in the facts can be traced back to its sources.
 with accounts as (
-    select account_id, account_id15 from {{ ref('stg_crm__accounts') }}
+    select
+        account_id,
+        account_id15
+    from {{ ref('stg_crm__accounts') }}
     where not is_deleted
 ),
 
 account_customers as (
-    select account_id15, customer_id from {{ ref('int_accounts__filtered') }}
+    select
+        account_id15,
+        customer_id
+    from {{ ref('int_accounts__filtered') }}
 ),
 
 billing_customers as (

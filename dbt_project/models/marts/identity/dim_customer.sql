@@ -18,11 +18,17 @@ billing_customers as (
 ),
 
 invoices as (
-    select billing_customer_id, status, created_at from {{ ref('stg_billing__invoices') }}
+    select
+        billing_customer_id,
+        status,
+        created_at
+    from {{ ref('stg_billing__invoices') }}
 ),
 
 billing_counts as (
-    select customer_id, count(*) as billing_customer_count
+    select
+        customer_id,
+        count(*) as billing_customer_count
     from billing_customers
     group by customer_id
 ),
@@ -55,7 +61,8 @@ final as (
         cast(accounts.industry as varchar) as industry,
         cast(accounts.billing_country as varchar) as billing_country,
         -- billing
-        cast(coalesce(billing_counts.billing_customer_count, 0) as bigint) as billing_customer_count,
+        cast(coalesce(billing_counts.billing_customer_count, 0) as bigint)
+            as billing_customer_count,
         -- dates
         cast(accounts.created_at as timestamp) as account_created_at,
         cast(billed.first_billed_at as timestamp) as first_billed_at,

@@ -1,7 +1,12 @@
 -- The lines of the winning version of each invoice (an invoice re-delivered with other lines
 -- replaces its lines as a whole).
 with invoices as (
-    select invoice_id, currency, source_file, source_line from {{ ref('stg_billing__invoices') }}
+    select
+        invoice_id,
+        currency,
+        source_file,
+        source_line
+    from {{ ref('stg_billing__invoices') }}
 ),
 
 lines as (
@@ -30,9 +35,10 @@ final as (
         coalesce(lines.proration, false) as is_proration
     from lines
     inner join invoices
-        on lines.invoice_id = invoices.invoice_id
-        and lines._source_file = invoices.source_file
-        and lines._source_line = invoices.source_line
+        on
+            lines.invoice_id = invoices.invoice_id
+            and lines._source_file = invoices.source_file
+            and lines._source_line = invoices.source_line
 )
 
 select * from final
