@@ -19,10 +19,26 @@
     (to_timestamp({{ column }}) at time zone 'UTC')
 {%- endmacro %}
 
-{# Latest delivery wins; inside a delivery the last occurrence (file name, then line) wins. #}
-{% macro latest_delivery_rank(key) -%}
-    row_number() over (
-        partition by {{ key }}
-        order by _delivery_date desc, _source_file desc, _source_line desc
-    )
+{# The current version of each record of a landed table, the opening of every staging model:
+   latest delivery wins; inside a delivery the last occurrence (file name, then line) wins.
+   `key` is the SQL expression that identifies a record. #}
+{% macro latest_versions(relation, key) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key }}
+                order by _delivery_date desc, _source_file desc, _source_line desc
+            ) as version_rank
+        from {{ relation }}
+    ) as ranked
+    where version_rank = 1
+{%- endmacro %}
+
+{# Where each staged row came from: its delivery, file and line in the raw layer. #}
+{% macro lineage_columns() -%}
+    _delivery_date as delivery_date,
+        _source_file as source_file,
+        _source_line as source_line
 {%- endmacro %}

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('billing', 'billing_customers') }}
-),
-
-ranked as (
-    select *, {{ latest_delivery_rank('id') }} as version_rank from source
+with latest as (
+    {{ latest_versions(source('billing', 'billing_customers'), 'id') }}
 ),
 
 final as (
@@ -25,11 +21,8 @@ final as (
         coalesce(delinquent, false) as is_delinquent,
         coalesce(deleted, false) as is_deleted,
         -- lineage
-        _delivery_date as delivery_date,
-        _source_file as source_file,
-        _source_line as source_line
-    from ranked
-    where version_rank = 1
+        {{ lineage_columns() }}
+    from latest
 )
 
 select * from final

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('billing', 'billing_invoices') }}
-),
-
-ranked as (
-    select *, {{ latest_delivery_rank('id') }} as version_rank from source
+with latest as (
+    {{ latest_versions(source('billing', 'billing_invoices'), 'id') }}
 ),
 
 final as (
@@ -24,11 +20,8 @@ final as (
         {{ from_unix_seconds('due_date') }} as due_at,
         {{ from_unix_seconds('paid_at') }} as paid_at,
         -- lineage
-        _delivery_date as delivery_date,
-        _source_file as source_file,
-        _source_line as source_line
-    from ranked
-    where version_rank = 1
+        {{ lineage_columns() }}
+    from latest
 )
 
 select * from final

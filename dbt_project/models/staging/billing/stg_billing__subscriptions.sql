@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('billing', 'billing_subscriptions') }}
-),
-
-ranked as (
-    select *, {{ latest_delivery_rank('id') }} as version_rank from source
+with latest as (
+    {{ latest_versions(source('billing', 'billing_subscriptions'), 'id') }}
 ),
 
 final as (
@@ -22,11 +18,8 @@ final as (
         {{ from_unix_seconds('ended_at') }} as ended_at,
         {{ from_unix_seconds('trial_end') }} as trial_ends_at,
         -- lineage
-        _delivery_date as delivery_date,
-        _source_file as source_file,
-        _source_line as source_line
-    from ranked
-    where version_rank = 1
+        {{ lineage_columns() }}
+    from latest
 )
 
 select * from final

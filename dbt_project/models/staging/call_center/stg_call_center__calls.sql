@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('call_center', 'call_center_calls') }}
-),
-
-ranked as (
-    select *, {{ latest_delivery_rank('call_id') }} as version_rank from source
+with latest as (
+    {{ latest_versions(source('call_center', 'call_center_calls'), 'call_id') }}
 ),
 
 final as (
@@ -25,11 +21,8 @@ final as (
         -- measures
         coalesce(wrap_seconds, 0) as wrap_seconds,
         -- lineage
-        _delivery_date as delivery_date,
-        _source_file as source_file,
-        _source_line as source_line
-    from ranked
-    where version_rank = 1
+        {{ lineage_columns() }}
+    from latest
 )
 
 select * from final

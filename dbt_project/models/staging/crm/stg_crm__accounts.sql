@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'crm_accounts') }}
-),
-
-ranked as (
-    select *, {{ latest_delivery_rank('"Id"') }} as version_rank from source
+with latest as (
+    {{ latest_versions(source('crm', 'crm_accounts'), '"Id"') }}
 ),
 
 final as (
@@ -22,11 +18,8 @@ final as (
         -- flags
         "IsDeleted" as is_deleted,
         -- lineage
-        _delivery_date as delivery_date,
-        _source_file as source_file,
-        _source_line as source_line
-    from ranked
-    where version_rank = 1
+        {{ lineage_columns() }}
+    from latest
 )
 
 select * from final

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('finance', 'finance_fx_rates') }}
-),
-
-ranked as (
-    select *, {{ latest_delivery_rank('month, lower(currency)') }} as version_rank from source
+with latest as (
+    {{ latest_versions(source('finance', 'finance_fx_rates'), 'month, lower(currency)') }}
 ),
 
 final as (
@@ -11,11 +7,8 @@ final as (
         month as rate_month,
         lower(currency) as currency,
         usd_per_unit,
-        _delivery_date as delivery_date,
-        _source_file as source_file,
-        _source_line as source_line
-    from ranked
-    where version_rank = 1
+        {{ lineage_columns() }}
+    from latest
 )
 
 select * from final
