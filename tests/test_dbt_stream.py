@@ -14,7 +14,7 @@ import sys
 import pytest
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.dbt import dbt_project, stream_to_the_end
+from orchestration.defs.dbt import dbt_executable, dbt_project, stream_to_the_end
 from orchestration.recovery import quiet_interrupted_dbt_reader
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
@@ -27,7 +27,9 @@ def unraisable(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _dbt_ls():
-    dbt = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    dbt = DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
     return dbt.cli(["ls", "--resource-type", "model"], raise_on_error=False)
 
 

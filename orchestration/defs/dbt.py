@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,10 +28,13 @@ from sources.landing import as_of_date
 # Only one process may write the DuckDB file: every asset that writes it runs in this pool.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
-# dbt runs as a subprocess: find the one installed beside this interpreter even when the
-# virtualenv is not activated (`.venv/bin/c360 run`).
-if shutil.which("dbt") is None:
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+def dbt_executable() -> str:
+    """dbt runs as a subprocess: the one installed beside this interpreter, so that it is found
+    when the virtualenv is not activated (`.venv/bin/c360 run`), else the one on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
 
 # No fixed target: profiles.yml picks it from C360_TARGET when dbt runs.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -56,7 +58,9 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
             return manifest
     # parsed with the settings a run exports, so that the runs' dbt can parse only what changed
     # (dbt parses everything again when the profile it renders differs)
-    with environment(Settings.from_env().environment()):
+    # dagster-dbt's preparer runs the `dbt` on PATH: put the one beside this interpreter first
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    with environment({**Settings.from_env().environment(), "PATH": path}):
         project.preparer.prepare(project)
     return manifest
 
@@ -161,5 +165,11 @@ def warehouse_models(
 
 defs = dg.Definitions(
     assets=[warehouse_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))},
+    resources={
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
+        )
+    },
 )
