@@ -4,20 +4,15 @@
 {{ require_gated_run() }}
 
 with candidate as (
-    select * from {{ ref('kpi_monthly') }}
+    select
+        *,
+        '{{ env_var("C360_RUN_ID", "") }}' as run_id,
+        {{ dbt.current_timestamp() }} as published_at
+    from {{ ref('kpi_monthly') }}
 ),
 
 final as (
-    select
-        cast(month as date) as month,
-        cast(kpi as varchar) as kpi,
-        cast(value as double precision) as value,
-        cast(numerator as double precision) as numerator,
-        cast(denominator as double precision) as denominator,
-        cast('{{ env_var("C360_RUN_ID", "") }}' as varchar)
-            as run_id,
-        cast({{ dbt.current_timestamp() }} as timestamp) as published_at
-    from candidate
+    {{ select_contract('candidate') }}
 )
 
 select * from final

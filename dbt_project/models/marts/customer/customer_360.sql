@@ -184,52 +184,46 @@ open_balances as (
     group by customer_id
 ),
 
-final as (
+joined as (
     select
         -- ids
-        cast(customers.customer_id as varchar) as customer_id,
+        customers.customer_id,
         -- attributes
-        cast(customers.anchor_type as varchar) as anchor_type,
-        cast(customers.customer_name as varchar) as customer_name,
-        cast(customers.account_type as varchar) as account_type,
-        cast(customers.industry as varchar) as industry,
-        cast(customers.billing_country as varchar) as billing_country,
-        cast(customers.billing_customer_count as bigint) as billing_customer_count,
+        customers.anchor_type,
+        customers.customer_name,
+        customers.account_type,
+        customers.industry,
+        customers.billing_country,
+        customers.billing_customer_count,
         -- revenue
-        cast(latest_month.month as date) as as_of_month,
+        latest_month.month as as_of_month,
         -- the customer's part of the month's mrr_usd KPI: MRR when active, else 0
-        cast(
-            case when current_mrr.is_active then current_mrr.mrr_usd else 0 end as double precision
-        )
-            as current_mrr_usd,
-        cast(coalesce(current_mrr.is_active, false) as boolean) as is_active,
-        cast(coalesce(revenue.lifetime_revenue_usd, 0) as double precision) as lifetime_revenue_usd,
-        cast(revenue.first_active_month as date) as first_active_month,
-        cast(revenue.last_active_month as date) as last_active_month,
-        cast(coalesce(revenue.active_months, 0) as bigint) as active_months,
-        cast(
-            {{ dbt.datediff('revenue.first_active_month', 'revenue.last_active_month', 'month') }}
-            + 1 as bigint
-        ) as tenure_months,
+        case when current_mrr.is_active then current_mrr.mrr_usd else 0 end as current_mrr_usd,
+        coalesce(current_mrr.is_active, false) as is_active,
+        coalesce(revenue.lifetime_revenue_usd, 0) as lifetime_revenue_usd,
+        revenue.first_active_month,
+        revenue.last_active_month,
+        coalesce(revenue.active_months, 0) as active_months,
+        {{ dbt.datediff('revenue.first_active_month', 'revenue.last_active_month', 'month') }}
+        + 1 as tenure_months,
         -- contact center (relative to the end of the latest reported month)
-        cast(coalesce(call_activity.calls_last_30d, 0) as bigint) as calls_last_30d,
-        cast(coalesce(call_activity.calls_last_90d, 0) as bigint) as calls_last_90d,
-        cast(coalesce(call_activity.escalations_last_30d, 0) as bigint) as escalations_last_30d,
-        cast(coalesce(call_activity.escalations_last_90d, 0) as bigint) as escalations_last_90d,
+        coalesce(call_activity.calls_last_30d, 0) as calls_last_30d,
+        coalesce(call_activity.calls_last_90d, 0) as calls_last_90d,
+        coalesce(call_activity.escalations_last_30d, 0) as escalations_last_30d,
+        coalesce(call_activity.escalations_last_90d, 0) as escalations_last_90d,
         -- experience
-        cast(latest_csat.csat as bigint) as latest_csat,
-        cast(latest_csat.responded_at as timestamp) as latest_csat_responded_at,
-        cast(latest_nps.nps as bigint) as latest_nps,
-        cast(latest_nps.responded_at as timestamp) as latest_nps_responded_at,
+        latest_csat.csat as latest_csat,
+        latest_csat.responded_at as latest_csat_responded_at,
+        latest_nps.nps as latest_nps,
+        latest_nps.responded_at as latest_nps_responded_at,
         -- receivables
-        cast(coalesce(open_balances.open_invoice_count, 0) as bigint) as open_invoice_count,
-        cast(coalesce(open_balances.open_balance_usd, 0) as double precision) as open_balance_usd,
-        cast(coalesce(open_balances.open_invoices_without_fx_rate, 0) as bigint)
-            as open_invoices_without_fx_rate,
+        coalesce(open_balances.open_invoice_count, 0) as open_invoice_count,
+        coalesce(open_balances.open_balance_usd, 0) as open_balance_usd,
+        coalesce(open_balances.open_invoices_without_fx_rate, 0) as open_invoices_without_fx_rate,
         -- health (at the end of the latest reported month)
-        cast(current_health.health_score as bigint) as health_score,
-        cast(current_health.reasons as varchar) as health_reasons,
-        cast(coalesce(current_health.is_at_risk, false) as boolean) as is_at_risk
+        current_health.health_score,
+        current_health.reasons as health_reasons,
+        coalesce(current_health.is_at_risk, false) as is_at_risk
     from customers
     left join latest_month
         on true
@@ -251,6 +245,10 @@ final as (
         on customers.customer_id = open_balances.customer_id
     left join current_health
         on customers.customer_id = current_health.customer_id
+),
+
+final as (
+    {{ select_contract('joined') }}
 )
 
 select * from final

@@ -5,27 +5,7 @@ with surveys as (
 ),
 
 final as (
-    select
-        -- ids
-        cast(survey_id as varchar) as survey_id,
-        cast(call_id as varchar) as call_id,
-        cast(customer_id as varchar) as customer_id,
-        -- attributes
-        cast(call_link_rule as varchar) as call_link_rule,
-        -- dates (UTC)
-        cast(responded_at as timestamp) as responded_at,
-        cast(response_month as date) as response_month,
-        -- scores
-        cast(csat as bigint) as csat,
-        cast(nps as bigint) as nps,
-        cast(effort as bigint) as effort,
-        cast(comment as varchar) as comment,
-        -- flags
-        cast(is_satisfied as boolean) as is_satisfied,
-        cast(is_promoter as boolean) as is_promoter,
-        cast(is_detractor as boolean) as is_detractor,
-        cast(is_call_known as boolean) as is_call_known
-    from surveys
+    {{ select_contract('surveys') }}
 )
 
 select * from final

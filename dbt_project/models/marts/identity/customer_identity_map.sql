@@ -49,12 +49,7 @@ unioned as (
 ),
 
 final as (
-    select
-        cast(source_system as varchar) as source_system,
-        cast(source_id as varchar) as source_id,
-        cast(customer_id as varchar) as customer_id,
-        cast(match_rule as varchar) as match_rule
-    from unioned
+    {{ select_contract('unioned') }}
 )
 
 select * from final

@@ -45,28 +45,26 @@ billed as (
     group by billing_customers.customer_id
 ),
 
-final as (
+joined as (
     select
         -- ids
-        cast(customers.customer_id as varchar) as customer_id,
-        cast(customers.anchor_type as varchar) as anchor_type,
-        cast(accounts.account_id as varchar) as account_id,
-        cast(accounts.account_id15 as varchar) as account_id15,
-        cast(anchor_billing.billing_customer_id as varchar) as anchor_billing_customer_id,
-        cast(anchor_billing.billing_status as varchar) as anchor_billing_status,
+        customers.customer_id,
+        customers.anchor_type,
+        accounts.account_id,
+        accounts.account_id15,
+        anchor_billing.billing_customer_id as anchor_billing_customer_id,
+        anchor_billing.billing_status as anchor_billing_status,
         -- attributes
-        cast(coalesce(accounts.account_name, anchor_billing.customer_name) as varchar)
-            as customer_name,
-        cast(accounts.account_type as varchar) as account_type,
-        cast(accounts.industry as varchar) as industry,
-        cast(accounts.billing_country as varchar) as billing_country,
+        coalesce(accounts.account_name, anchor_billing.customer_name) as customer_name,
+        accounts.account_type,
+        accounts.industry,
+        accounts.billing_country,
         -- billing
-        cast(coalesce(billing_counts.billing_customer_count, 0) as bigint)
-            as billing_customer_count,
+        coalesce(billing_counts.billing_customer_count, 0) as billing_customer_count,
         -- dates
-        cast(accounts.created_at as timestamp) as account_created_at,
-        cast(billed.first_billed_at as timestamp) as first_billed_at,
-        cast(billed.last_billed_at as timestamp) as last_billed_at
+        accounts.created_at as account_created_at,
+        billed.first_billed_at,
+        billed.last_billed_at
     from customers
     left join accounts
         on customers.customer_id = accounts.customer_id
@@ -76,6 +74,10 @@ final as (
         on customers.customer_id = billing_counts.customer_id
     left join billed
         on customers.customer_id = billed.customer_id
+),
+
+final as (
+    {{ select_contract('joined') }}
 )
 
 select * from final

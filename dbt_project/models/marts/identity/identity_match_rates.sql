@@ -66,22 +66,18 @@ totals as (
     from counted
 ),
 
-final as (
+shares as (
     select
-        cast(source_system as varchar) as source_system,
-        cast(record_type as varchar) as record_type,
-        cast(match_rule as varchar) as match_rule,
-        cast(rule_order as bigint) as rule_order,
-        cast(record_count as bigint) as record_count,
-        cast(source_record_count as bigint) as source_record_count,
-        cast(
-            case
-                when source_record_count > 0
-                    then cast(record_count as double precision) / source_record_count
-            end
-            as double precision
-        ) as record_share
+        totals.*,
+        case
+            when totals.source_record_count > 0
+                then cast(totals.record_count as double precision) / totals.source_record_count
+        end as record_share
     from totals
+),
+
+final as (
+    {{ select_contract('shares') }}
 )
 
 select * from final

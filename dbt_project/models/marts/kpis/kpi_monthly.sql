@@ -28,13 +28,7 @@ unioned as (
 ),
 
 final as (
-    select
-        cast(month as date) as month,
-        cast(kpi as varchar) as kpi,
-        cast(value as double precision) as value,
-        cast(numerator as double precision) as numerator,
-        cast(denominator as double precision) as denominator
-    from unioned
+    {{ select_contract('unioned') }}
 )
 
 select * from final
