@@ -109,10 +109,12 @@ call_activity as (
     group by calls.customer_id
 ),
 
-csat_ranked as (
+{#- the latest response with a score, per score: csat_ranked, nps_ranked #}
+{%- for score in ['csat', 'nps'] %}
+{{ score }}_ranked as (
     select
         surveys.customer_id,
-        surveys.csat,
+        surveys.{{ score }},
         surveys.responded_at,
         row_number() over (
             partition by surveys.customer_id
@@ -121,26 +123,10 @@ csat_ranked as (
     from surveys
     cross join windows
     where
-        surveys.csat is not null
+        surveys.{{ score }} is not null
         and surveys.responded_at < windows.reporting_end_at
 ),
-
-nps_ranked as (
-    select
-        surveys.customer_id,
-        surveys.nps,
-        surveys.responded_at,
-        row_number() over (
-            partition by surveys.customer_id
-            order by surveys.responded_at desc, {{ binary_collate('surveys.survey_id') }} desc
-        ) as recency_rank
-    from surveys
-    cross join windows
-    where
-        surveys.nps is not null
-        and surveys.responded_at < windows.reporting_end_at
-),
-
+{% endfor %}
 latest_rates_ranked as (
     select
         currency,
