@@ -13,7 +13,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from orchestration.report import formats
-from orchestration.report.catalogue import MINUS, format_delta, format_value
+from orchestration.report.catalogue import MINUS, format_value
 from orchestration.report.data import ReportData
 from orchestration.report.view import scorecard
 
@@ -38,7 +38,6 @@ def environment() -> Environment:
         plural=formats.plural,
         thousands="{:,}".format,
         format_value=format_value,
-        format_delta=format_delta,
     )
     env.globals["MINUS"] = MINUS
     return env

@@ -78,9 +78,12 @@ class Sample:
 
 @dataclass(frozen=True)
 class Restated:
-    first_value: str  # data-first-value
-    first_shown: str
+    first_value: float | None  # as first published
     when: dt.datetime | None
+
+    @property
+    def first_attr(self) -> str:
+        return _number_attr(self.first_value)
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def tile(data: ReportData, kpi: Kpi) -> Tile:
     restated = None
     if (found := data.restatement(kpi.name, month)) is not None:
         first, when = found
-        restated = Restated(_number_attr(first), format_value(first, kpi.kind), when)
+        restated = Restated(first, when)
     months = data.series(kpi.name)
     spark = charts.sparkline(
         months,
@@ -393,19 +396,17 @@ def _drivers(customers, total_mrr: float) -> list[Driver]:
 class RestatedRow:
     month: dt.date
     kpi: Kpi
-    first: str
+    first: float | None
     when: dt.datetime | None
-    now: str
+    now: float | None
 
 
 def restatements(data: ReportData) -> list[RestatedRow]:
     """Numbers that changed after the CCO was first shown them (late or corrected deliveries)."""
-    rows = []
-    for (month, name), (first, when) in sorted(data.restated.items(), reverse=True):
-        kpi = kpi_spec(name)
-        now = format_value(data.value(name, month), kpi.kind)
-        rows.append(RestatedRow(month, kpi, format_value(first, kpi.kind), when, now))
-    return rows
+    return [
+        RestatedRow(month, kpi_spec(name), first, when, data.value(name, month))
+        for (month, name), (first, when) in sorted(data.restated.items(), reverse=True)
+    ]
 
 
 def tables_read(data: ReportData) -> list[tuple[str, int | None]]:
