@@ -2,8 +2,9 @@
 
 `audit.gate_results` holds one row per check per run (quality suites and dbt tests);
 `audit.publication_log` one row per run that tried to publish (outcome `published`, `blocked` or
-`failed`), written once the run has finished; `audit.alerts` one row per alert sent. The scorecard reads both to
-say whether the numbers shown are current, and if not, since when and why.
+`failed`), written once the run has finished, with what held it back as structured JSON
+(orchestration/failed_checks.py); `audit.alerts` one row per alert sent. The scorecard reads both
+to say whether the numbers shown are current, and if not, since when and why.
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from orchestration.failed_checks import FailedCheck, blocking_names, to_json
 from orchestration.settings import Settings
 from orchestration.warehouse import execute, query_frame
+
+LOG_COLUMNS = (
+    "run_id, attempted_at, outcome, failed_checks, kpi_rows, as_of_date, message, "
+    "failed_checks_json"
+)
 
 DDL = [
     ("create schema if not exists audit", ()),
@@ -27,7 +34,12 @@ DDL = [
     (
         """create table if not exists audit.publication_log (
         run_id varchar, attempted_at timestamp, outcome varchar, failed_checks varchar,
-        kpi_rows bigint, as_of_date date, message varchar)""",
+        kpi_rows bigint, as_of_date date, message varchar, failed_checks_json json)""",
+        (),
+    ),
+    # a log table made before the structured column: add it (its old rows keep null there)
+    (
+        "alter table audit.publication_log add column if not exists failed_checks_json json",
         (),
     ),
     (
@@ -72,25 +84,31 @@ def record_publication(
     settings: Settings,
     run_id: str,
     outcome: str,
-    failed_checks: list[str],
+    failed: Sequence[FailedCheck] | None,
     kpi_rows: int | None,
     as_of: dt.date | None,
     message: str,
 ) -> None:
+    """One row of the log; `failed` None when what the run found is not known (a recovery)."""
+    insert = (
+        f"insert into audit.publication_log ({LOG_COLUMNS}) "
+        "values (?, ?, ?, ?, ?, ?, ?, cast(? as json))"
+    )
     execute(
         settings,
         DDL
         + [
             (
-                "insert into audit.publication_log values (?, ?, ?, ?, ?, ?, ?)",
+                insert,
                 (
                     run_id,
                     now_utc(),
                     outcome,
-                    ", ".join(failed_checks) or None,
+                    None if failed is None else blocking_names(failed),
                     kpi_rows,
                     as_of,
                     message,
+                    None if failed is None else to_json(failed),
                 ),
             )
         ],

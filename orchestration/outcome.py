@@ -29,6 +29,7 @@ class CheckFinding:
 
     asset: str  # e.g. marts/kpi_monthly
     check: str  # dbt test or quality suite name
+    kind: str  # dbt_test | quality_gate
     blocking: bool
     passed: bool
     summary: str  # one line: what was observed
@@ -87,9 +88,11 @@ def _finding(evaluation: dg.AssetCheckEvaluation) -> CheckFinding:
         else evaluation.severity == dg.AssetCheckSeverity.ERROR
     )
     if "summary" in md:  # a quality suite: its own one-line summary and failed expectations
+        kind = "quality_gate"
         summary = str(md["summary"])
         observed = {"failed_expectations": md.get("failed_expectations", [])}
     else:  # a dbt test: how many rows break its rule
+        kind = "dbt_test"
         failing = md.get("dagster_dbt/failed_row_count")
         summary = (
             "passed"
@@ -106,6 +109,7 @@ def _finding(evaluation: dg.AssetCheckEvaluation) -> CheckFinding:
     return CheckFinding(
         asset=evaluation.asset_key.to_user_string(),
         check=evaluation.check_name,
+        kind=kind,
         blocking=bool(blocking),
         passed=evaluation.passed,
         summary=summary,
@@ -209,14 +213,13 @@ def _attempt(log: Callable[[str], None], what: str, fn, *args):
 
 def _record(settings: Settings, outcome: RunOutcome) -> None:
     from orchestration.audit import record_dbt_tests, record_publication
-    from orchestration.defs.quality.gx_bridge import load_suites
-    from orchestration.settings import EXPECTATIONS_DIR
+    from orchestration.failed_checks import of_outcome
     from orchestration.warehouse import query_frame
     from sources import ENTITIES
     from sources.landing import as_of_date
 
-    suites = {s.name for s in load_suites(EXPECTATIONS_DIR)}
-    record_dbt_tests(settings, outcome.run_id, [c for c in outcome.checks if c.check not in suites])
+    # the quality suites record their own rows in audit.gate_results as they run
+    record_dbt_tests(settings, outcome.run_id, [c for c in outcome.checks if c.kind == "dbt_test"])
     kpi_rows = None
     if outcome.status == "published":
         kpi_rows = int(
@@ -230,7 +233,7 @@ def _record(settings: Settings, outcome: RunOutcome) -> None:
         settings,
         outcome.run_id,
         outcome.status,
-        [f"{c.asset}:{c.check}" for c in outcome.failed_checks],
+        of_outcome(outcome),
         kpi_rows,
         as_of_date(settings.landing_dir, ENTITIES),
         describe(outcome)[:4000],
@@ -245,8 +248,11 @@ def _render(settings: Settings):
 
 def describe(outcome: RunOutcome) -> str:
     """One line for the log and the publication log's message."""
+    from orchestration.failed_checks import of_outcome
+
     if outcome.status == "published":
         return "published the KPIs"
+    failed = of_outcome(outcome)
     if outcome.status == "blocked":
-        return "; ".join(f"{c.asset}:{c.check} — {c.summary}" for c in outcome.failed_checks)
-    return "; ".join(f"step {s.step} failed — {s.error}" for s in outcome.failed_steps)
+        return "; ".join(f"{c.label} — {c.summary}" for c in failed if c.blocking)
+    return "; ".join(f"{c.label} failed — {c.summary}" for c in failed if c.kind == "step")

@@ -32,7 +32,7 @@ def complete_interrupted_publication(settings: Settings) -> list[str]:
             settings,
             run_id,
             "published",
-            [],
+            None,  # what the publishing run's checks found died with it
             rows,
             as_of_date(settings.landing_dir, ENTITIES),
             f"published {rows} KPI rows (recorded by the next run: the publishing run stopped "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.failed_checks import of_outcome
 from orchestration.lock import WarehouseBusy
 from orchestration.outcome import (
     EXIT_BLOCKED,
@@ -83,15 +84,17 @@ def _run_guarded(settings: Settings, instance: dg.DagsterInstance, verbose: bool
     outcome = finalize_run(settings, instance, result.run_id, lambda m: print(f"({m})"))
     elapsed = time.perf_counter() - started
     _summarise(result)
+    failed = of_outcome(outcome)  # the same record audit.publication_log keeps
     if outcome.exit_code == EXIT_BLOCKED:
         print(
             f"\nBLOCKED after {elapsed:.0f}s: the KPIs were NOT published; the last published "
             f"KPIs stay in place. Failed check(s):"
         )
-        for check in outcome.failed_checks:
-            print(f"  - {check.asset}:{check.check} — {check.summary}")
+        for check in failed:
+            if check.blocking:
+                print(f"  - {check.label} — {check.summary}")
     elif outcome.exit_code == EXIT_FAILED:
-        steps = ", ".join(s.step for s in outcome.failed_steps) or "?"
+        steps = ", ".join(c.check for c in failed if c.kind == "step") or "?"
         print(
             f"\nFAILED after {elapsed:.0f}s: step(s) {steps} failed; see the log {log} "
             f"(run id {result.run_id}). Nothing was published."

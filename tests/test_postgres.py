@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from orchestration.failed_checks import from_json
 from tests.conftest import SMALL_LANDING, point_settings_at, run_pipeline
 from tests.fixtures.small import expected as X
 
@@ -61,6 +62,9 @@ def test_fixture_publishes_the_hand_computed_kpis_on_postgres(pg_database: str) 
             "select source_system, source_id, customer_id, match_rule "
             "from marts.customer_identity_map"
         ).fetchall()
+        [(outcome, failed_names, failed_json)] = con.execute(
+            "select outcome, failed_checks, failed_checks_json from audit.publication_log"
+        ).fetchall()
     actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
     assert actual.keys() == X.EXPECTED_KPIS.keys()
 
@@ -76,3 +80,7 @@ def test_fixture_publishes_the_hand_computed_kpis_on_postgres(pg_database: str) 
     }
     assert not wrong
     assert sorted(identity) == sorted(X.EXPECTED_IDENTITY)
+    # the run's record: nothing blocking failed (a warning may be listed)
+    recorded = from_json(failed_json)
+    assert outcome == "published" and failed_names is None and recorded is not None
+    assert not [c for c in recorded if c.blocking]

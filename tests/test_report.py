@@ -20,6 +20,8 @@ import duckdb
 import pytest
 
 from orchestration.audit import DDL as AUDIT_DDL
+from orchestration.audit import LOG_COLUMNS
+from orchestration.failed_checks import FailedCheck, to_json
 from orchestration.report import REPORT_NAME, write_report
 from orchestration.report.catalogue import format_delta, format_value
 from orchestration.report.stats import nps_interval, nps_interval_from_net, wilson_interval
@@ -172,6 +174,16 @@ CUSTOMERS = [
 ]
 
 
+LOG_INSERT = f"insert into audit.publication_log ({LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def gates_failed(*checks: tuple[str, str]) -> str:
+    """The log's structured record of blocking quality gates that failed: (suite, summary)."""
+    return to_json(
+        [FailedCheck(c, "marts/kpi_monthly", "quality_gate", True, s) for c, s in checks]
+    )
+
+
 def build_warehouse(path: Path, *, published: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
@@ -207,15 +219,19 @@ def build_warehouse(path: Path, *, published: bool = True) -> None:
                 75,
                 dt.date(2026, 10, 1),
                 "published 75 KPI rows",
+                "[]",
             ),
             (
                 RUN_NOV_BLOCKED,
                 dt.datetime(2026, 11, 2, 6, 4),
                 "blocked",
-                "sources_fresh",
+                "marts/kpi_monthly:sources_fresh",
                 None,
                 dt.date(2026, 11, 1),
-                "sources_fresh: FAILED expect_column_max_to_be_between",
+                "marts/kpi_monthly:sources_fresh — sources_fresh: FAILED expect_column_max_to_be_between",
+                gates_failed(
+                    ("sources_fresh", "sources_fresh: FAILED expect_column_max_to_be_between")
+                ),
             ),
             (
                 RUN_NOV_3,
@@ -225,10 +241,11 @@ def build_warehouse(path: Path, *, published: bool = True) -> None:
                 108,
                 dt.date(2026, 11, 2),
                 "published 108 KPI rows",
+                "[]",
             ),
         ]
         for row in log:
-            con.execute("insert into audit.publication_log values (?, ?, ?, ?, ?, ?, ?)", list(row))
+            con.execute(LOG_INSERT, list(row))
         gates = [
             (
                 RUN_NOV_3,
@@ -306,26 +323,42 @@ def block_two_runs(path: Path) -> None:
                 ],
             ],
         )
+        reconcile_1 = (
+            "mrr_movements_reconcile: FAILED expect_column_values_to_be_between 1 unexpected, "
+            'e.g. ["2026-10-01"]'
+        )
+        reconcile_2 = (
+            "mrr_movements_reconcile: FAILED expect_column_values_to_be_between 2 unexpected, "
+            'e.g. ["2026-10-01", "2026-11-01"]'
+        )
+        complete = "kpi_months_complete: FAILED expect_table_row_count_to_equal observed 104"
         con.executemany(
-            "insert into audit.publication_log values (?, ?, ?, ?, ?, ?, ?)",
+            LOG_INSERT,
             [
                 [
                     RUN_NOV_4,
                     dt.datetime(2026, 11, 4, 6, 3),
                     "blocked",
-                    "mrr_movements_reconcile",
+                    "marts/kpi_monthly:mrr_movements_reconcile",
                     None,
                     dt.date(2026, 11, 3),
-                    "mrr_movements_reconcile: FAILED …",
+                    f"marts/kpi_monthly:mrr_movements_reconcile — {reconcile_1}",
+                    gates_failed(("mrr_movements_reconcile", reconcile_1)),
                 ],
                 [
                     RUN_NOV_5,
                     dt.datetime(2026, 11, 5, 6, 2),
                     "blocked",
-                    "mrr_movements_reconcile, kpi_months_complete",
+                    "marts/kpi_monthly:mrr_movements_reconcile, marts/kpi_monthly:kpi_months_complete",
                     None,
                     dt.date(2026, 11, 4),
-                    "mrr_movements_reconcile: FAILED …; kpi_months_complete: FAILED …",
+                    (
+                        f"marts/kpi_monthly:mrr_movements_reconcile — {reconcile_2}; "
+                        f"marts/kpi_monthly:kpi_months_complete — {complete}"
+                    ),
+                    gates_failed(
+                        ("mrr_movements_reconcile", reconcile_2), ("kpi_months_complete", complete)
+                    ),
                 ],
             ],
         )
@@ -736,8 +769,10 @@ def test_a_failed_run_since_the_publication_is_shown_in_amber(tmp_path: Path) ->
     settings = settings_for(tmp_path)
     build_warehouse(settings.warehouse)
     with duckdb.connect(str(settings.warehouse)) as con:
+        # a row logged before the structured record of failed checks existed
         con.execute(
-            "insert into audit.publication_log values ('dd55ee66', "
+            "insert into audit.publication_log (run_id, attempted_at, outcome, failed_checks, "
+            "kpi_rows, as_of_date, message) values ('dd55ee66', "
             "'2026-11-04 06:20', 'failed', null, null, '2026-11-03', "
             "'dbt_build: step failed (Binder Error: column x not found)')"
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from orchestration.failed_checks import FailedCheck, from_json
 from orchestration.settings import Settings
 from orchestration.warehouse import duckdb_connection, query_frame
 
@@ -38,7 +39,9 @@ class Attempt:
     outcome: str  # published | blocked | failed
     as_of: dt.date | None
     message: str
-    checks: tuple[CheckFailure, ...] = ()
+    checks: tuple[CheckFailure, ...] = ()  # what held it back
+    # non-blocking checks that failed; None when the log row predates the structured record
+    warnings: tuple[CheckFailure, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -220,14 +223,7 @@ def load(settings: Settings) -> ReportData:
             published = pd.DataFrame(columns=[*empty_kpis.columns, "run_id", "published_at"])
         tables_read[KPI_TABLE] = len(published) if KPI_TABLE in tables else None
 
-        log = (
-            read(
-                f"select run_id, attempted_at, outcome, failed_checks, kpi_rows, as_of_date, "
-                f"message from {LOG_TABLE} order by attempted_at, run_id"
-            )
-            if LOG_TABLE in tables
-            else pd.DataFrame()
-        )
+        log = _load_log(read) if LOG_TABLE in tables else pd.DataFrame()
         tables_read[LOG_TABLE] = len(log) if LOG_TABLE in tables else None
         gates = (
             read(
@@ -250,6 +246,23 @@ def load(settings: Settings) -> ReportData:
         kpis[col] = pd.to_numeric(kpis[col], errors="coerce").astype(float)
     status = derive_status(published, log, gates)
     return ReportData(generated_at, where, kpis, status, at_risk, tables_read, restated)
+
+
+def _load_log(read: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """The publication log; a table made before the structured column reads as all null there."""
+    columns = read(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'audit' and table_name = 'publication_log'"
+    )
+    structured = (
+        "failed_checks_json"
+        if "failed_checks_json" in set(columns["column_name"])
+        else "null as failed_checks_json"
+    )
+    return read(
+        f"select run_id, attempted_at, outcome, failed_checks, kpi_rows, as_of_date, message, "
+        f"{structured} from {LOG_TABLE} order by attempted_at, run_id"
+    )
 
 
 def _load_restated(read: Callable[[str], pd.DataFrame], tables: set[str]) -> dict:
@@ -321,13 +334,24 @@ def _strip_summary(name: str, summary: str | None) -> str:
     return text
 
 
+def _shown(check: FailedCheck) -> CheckFailure:
+    name = f"step {check.check}" if check.kind == "step" else check.check
+    return CheckFailure(name, _strip_summary(check.check, check.summary), check.blocking)
+
+
 def _attempt(row, gates: pd.DataFrame) -> Attempt:
     run_id = str(row.run_id)
     message = _clean(row.message) or ""
-    checks = _failures(gates, run_id, blocking=True)
-    if not checks and _clean(row.failed_checks):
-        names = [n.strip() for n in str(row.failed_checks).split(",") if n.strip()]
-        checks = [CheckFailure(n, _message_for(n, message, len(names))) for n in names]
+    recorded = from_json(row.failed_checks_json)
+    warnings = None
+    if recorded is not None:
+        checks = [_shown(c) for c in recorded if c.blocking]
+        warnings = tuple(_shown(c) for c in recorded if not c.blocking)
+    else:  # recorded before the structured column: the run's gate rows, or the names as logged
+        checks = _failures(gates, run_id, blocking=True)
+        if not checks and _clean(row.failed_checks):
+            names = str(row.failed_checks)  # as logged: `asset:check, …`; the message says why
+            checks = [CheckFailure(names, message.removeprefix(f"{names} — "))]
     if not checks and row.outcome != "published":
         checks = [
             CheckFailure(
@@ -342,16 +366,8 @@ def _attempt(row, gates: pd.DataFrame) -> Attempt:
         _to_date(row.as_of_date),
         message,
         tuple(checks),
+        warnings,
     )
-
-
-def _message_for(name: str, message: str, count: int) -> str:
-    """The part of a joined publication message about one check, when it can be told apart."""
-    for part in message.split("; "):
-        if part.startswith(name):
-            text = part[len(name) :].lstrip(" :—-").strip()
-            return _strip_summary(name, f"{name}: {text}") or message
-    return message if count == 1 else ""
 
 
 def derive_status(published: pd.DataFrame, log: pd.DataFrame, gates: pd.DataFrame) -> Status:
@@ -376,7 +392,8 @@ def derive_status(published: pd.DataFrame, log: pd.DataFrame, gates: pd.DataFram
         and anchor is not None
         and a.attempted_at > anchor
     )
-    warnings = tuple(_failures(gates, run_id, blocking=False))
+    recorded = own[-1].warnings if own else None
+    warnings = recorded if recorded is not None else tuple(_failures(gates, run_id, blocking=False))
     if not since:
         return Status("validated", published_at, run_id, as_of, (), warnings)
     state = "held_back" if any(a.outcome == "blocked" for a in since) else "failed"
