@@ -48,7 +48,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    settings.export()
+    settings.make_warehouse_dir()
     dagster_home()
     from orchestration.run import run_pipeline
 
@@ -77,9 +77,12 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    Settings.from_env().export()
+    settings = Settings.from_env()
+    settings.make_warehouse_dir()
     dagster_home()
-    os.execvp(
+    # dagster dev's processes (code server, run workers) get the settings as resolved here:
+    # absolute paths, whatever their working directory.
+    os.execve(
         sys.executable,
         [
             sys.executable,
@@ -93,6 +96,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             "--port",
             str(args.port),
         ],
+        {**os.environ, **settings.environment()},
     )
 
 

@@ -76,11 +76,16 @@ class LayeredTranslator(DagsterDbtTranslator):
 ensure_manifest()
 
 
-def run_environment(settings: Settings, run_id: str | None = None) -> dict[str, str]:
-    """What dbt is told about the run, as environment variables rather than dbt vars: a changed
-    var makes dbt parse the whole project again, a changed variable only the files reading it."""
+def dbt_environment(settings: Settings, run_id: str | None = None) -> dict[str, str]:
+    """What dbt is told: the settings as its profile reads them, and the run's own values.
+
+    Environment variables rather than dbt vars: a changed var makes dbt parse the whole project
+    again, a changed variable only the files reading it. They are set only while dbt's process
+    starts (`run_dbt`), never left in this process's environment.
+    """
     as_of = as_of_date(settings.landing_dir, ENTITIES)
     return {
+        **settings.environment(),
         "C360_AS_OF_DATE": as_of.isoformat() if as_of else "2999-12-31",  # "not set": fall back
         "C360_RUN_ID": run_id or "",  # the gated run that may publish (the publish step only)
     }
@@ -90,9 +95,13 @@ def run_dbt(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     args: list[str],
+    settings: Settings,
     env: Mapping[str, str],
 ):
     """Stream a dbt command's events; fail the step only when a model (not a test) errored.
+
+    `env` is what dbt is told (`dbt_environment(settings, ...)`); `settings` name the warehouse
+    whose writer lock the command holds.
 
     A failing dbt test is a data-quality finding: it is reported as a failed asset check, dbt skips
     the models downstream of it, and so the KPIs are not published (exit code 2, not 1).
@@ -100,7 +109,7 @@ def run_dbt(
     # within `c360 run` the lock is already held; a run launched from the UI refuses at once
     # rather than wait while holding its concurrency slot (which the lock holder may need)
     purpose = f"dbt {args[0]} in run {context.run.run_id}"
-    with warehouse_lock(Settings.from_env(), purpose, timeout=0):
+    with warehouse_lock(settings, purpose, timeout=0):
         with environment(env):  # dbt's process takes a copy when it starts
             invocation = dbt.cli(args, context=context, raise_on_error=False)
         yield from stream_to_the_end(invocation, invocation.stream())
@@ -156,11 +165,11 @@ def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings
 ):
     paths = settings.paths
-    paths.export()
+    paths.make_warehouse_dir()
     if paths.target == "postgres":  # PostgreSQL cannot read the Parquet raw layer: load it
         counts = load_raw_into_postgres(paths)
         context.log.info(f"loaded the raw layer into PostgreSQL: {counts}")
-    yield from run_dbt(context, dbt, ["build"], run_environment(paths))
+    yield from run_dbt(context, dbt, ["build"], paths, dbt_environment(paths))
 
 
 defs = dg.Definitions(
