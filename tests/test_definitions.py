@@ -146,4 +146,5 @@ def test_dbt_is_told_the_settings_and_the_run_without_exporting_them(c360_env) -
     assert env["C360_WAREHOUSE"] == str(c360_env.warehouse)
     assert env["C360_RAW_DIR"] == str(c360_env.raw_dir)  # resolved, though unset in the env
     assert env["C360_RUN_ID"] == "r1"
+    assert env["C360_AS_OF_DATE"] == ""  # no delivery yet: "not set", dbt falls back
     assert dict(os.environ) == before

@@ -86,7 +86,8 @@ def dbt_environment(settings: Settings, run_id: str | None = None) -> dict[str, 
     as_of = as_of_date(settings.landing_dir, ENTITIES)
     return {
         **settings.environment(),
-        "C360_AS_OF_DATE": as_of.isoformat() if as_of else "2999-12-31",  # "not set": fall back
+        # empty when no delivery was found: the calendar model then takes the latest staged one
+        "C360_AS_OF_DATE": as_of.isoformat() if as_of else "",
         "C360_RUN_ID": run_id or "",  # the gated run that may publish (the publish step only)
     }
 

@@ -39,7 +39,9 @@ def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, setting
     yield from run_dbt(context, dbt, ["run"], paths, env)
     rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
     # the outcome is recorded in audit.publication_log once the run has finished
-    context.log.info(f"published {rows} KPI rows (as of {env['C360_AS_OF_DATE']})")
+    context.log.info(
+        f"published {rows} KPI rows (as of {env['C360_AS_OF_DATE'] or 'the latest delivery'})"
+    )
     if paths.target == "duckdb":
         serving = refresh_serving_copy(paths)
         context.log.info(f"BI serving copy refreshed: {serving}")
