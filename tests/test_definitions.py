@@ -53,7 +53,7 @@ def test_jobs_schedule_and_sensor() -> None:
 def test_every_mart_and_published_column_is_described_and_contracted() -> None:
     import json
 
-    from orchestration.defs.dbt import dbt_project, ensure_manifest
+    from orchestration.dbt_manifest import dbt_project, ensure_manifest
 
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     undocumented, uncontracted = [], []
@@ -148,3 +148,20 @@ def test_dbt_is_told_the_settings_and_the_run_without_exporting_them(c360_env) -
     assert env["C360_RUN_ID"] == "r1"
     assert env["C360_AS_OF_DATE"] == ""  # no delivery yet: "not set", dbt falls back
     assert dict(os.environ) == before
+
+
+def test_definitions_without_a_manifest_say_how_to_make_one(tmp_path) -> None:
+    import pytest
+    from dagster_dbt import DbtProject
+
+    from orchestration.dbt_manifest import ManifestMissing, require_manifest
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    unparsed = DbtProject(
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=tmp_path / "target"
+    )
+    with pytest.raises(
+        ManifestMissing, match=r"make install .*python -m orchestration.dbt_manifest"
+    ):
+        require_manifest(unparsed)
+    assert not unparsed.manifest_path.exists()  # loading never parses (outside dagster dev)

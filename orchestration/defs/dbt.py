@@ -1,12 +1,9 @@
 """The warehouse: every dbt model an asset, every dbt test an asset check."""
 
 import contextlib
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -14,10 +11,10 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DbtCliInvocation,
     DbtCliResource,
-    DbtProject,
     dbt_assets,
 )
 
+from orchestration.dbt_manifest import dbt_executable, dbt_project, require_manifest
 from orchestration.defs.resources import C360Settings
 from orchestration.lock import warehouse_lock
 from orchestration.raw_postgres import load_raw_into_postgres
@@ -28,41 +25,8 @@ from sources.landing import as_of_date
 # Only one process may write the DuckDB file: every asset that writes it runs in this pool.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
-
-def dbt_executable() -> str:
-    """dbt runs as a subprocess: the one installed beside this interpreter, so that it is found
-    when the virtualenv is not activated (`.venv/bin/c360 run`), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
-
-# No fixed target: profiles.yml picks it from C360_TARGET when dbt runs.
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any project file.
-
-    `prepare_if_dev()` only parses under `dagster dev`; `c360 run`, the tests and a fresh clone
-    need the manifest too, before the Definitions load.
-    """
-    manifest = project.manifest_path
-    if manifest.exists():
-        built = manifest.stat().st_mtime
-        sources = [
-            p
-            for p in DBT_PROJECT_DIR.rglob("*")
-            if p.suffix in {".sql", ".yml", ".yaml", ".csv"} and "target" not in p.parts
-        ]
-        if all(p.stat().st_mtime <= built for p in sources):
-            return manifest
-    # parsed with the settings a run exports, so that the runs' dbt can parse only what changed
-    # (dbt parses everything again when the profile it renders differs)
-    # dagster-dbt's preparer runs the `dbt` on PATH: put the one beside this interpreter first
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    with environment({**Settings.from_env().environment(), "PATH": path}):
-        project.preparer.prepare(project)
-    return manifest
+# The assets are built from the manifest; loading only reads it (the entry points prepare it).
+DBT_MANIFEST = require_manifest()
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -71,9 +35,6 @@ class LayeredTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "warehouse"
-
-
-ensure_manifest()
 
 
 def dbt_environment(settings: Settings, run_id: str | None = None) -> dict[str, str]:
@@ -156,7 +117,7 @@ PUBLISH_SELECTION = "path:models/published"
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=DBT_MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=LayeredTranslator(),
     exclude=PUBLISH_SELECTION,

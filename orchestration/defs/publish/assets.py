@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt import (
+    DBT_MANIFEST,
     PUBLISH_SELECTION,
     WAREHOUSE_POOL,
     LayeredTranslator,
@@ -23,7 +24,7 @@ from orchestration.warehouse import query_frame
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=DBT_MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=LayeredTranslator(),
     select=PUBLISH_SELECTION,
