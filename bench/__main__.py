@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     meta = _machine()
+    from orchestration.dbt_manifest import ensure_manifest
+
+    ensure_manifest()  # the pipeline phases load the code location, which reads it
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     results: list[dict] = []

@@ -27,6 +27,15 @@ def dagster_home() -> Path:
     return home
 
 
+def prepare_dbt_manifest() -> None:
+    """The Definitions are built from dbt's manifest: parse the project if it changed."""
+    from orchestration.dbt_manifest import ensure_manifest, manifest_is_current
+
+    if not manifest_is_current():
+        print("parsing the dbt project (no manifest yet, or the project changed)", flush=True)
+        ensure_manifest()
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from sources.generate import generate
 
@@ -48,8 +57,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    settings.export()
+    settings.make_warehouse_dir()
     dagster_home()
+    prepare_dbt_manifest()
     from orchestration.run import run_pipeline
 
     return run_pipeline(settings, verbose=args.verbose)
@@ -77,9 +87,13 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    Settings.from_env().export()
+    settings = Settings.from_env()
+    settings.make_warehouse_dir()
     dagster_home()
-    os.execvp(
+    # dagster dev's processes (code server, run workers) get the settings as resolved here:
+    # absolute paths, whatever their working directory. It parses the dbt project itself on
+    # every load (dagster-dbt's prepare_if_dev).
+    os.execve(
         sys.executable,
         [
             sys.executable,
@@ -93,6 +107,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             "--port",
             str(args.port),
         ],
+        {**os.environ, **settings.environment()},
     )
 
 

@@ -41,7 +41,7 @@ def execute(
     tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """One in-process run of a job (by default the whole pipeline), settings from the environment."""
-    from orchestration.definitions import defs  # imported here: loading parses dbt if needed
+    from orchestration.definitions import defs  # imported here: it reads the dbt manifest
 
     return defs.resolve_job_def(job).execute_in_process(
         instance=instance,

@@ -61,15 +61,17 @@ class Settings:
             "C360_DUCKDB_THREADS": config["threads"],
         }
 
-    def export(self) -> None:
-        """Put the settings in the environment, for dbt subprocesses."""
-        os.environ.update(self.environment())
+    def make_warehouse_dir(self) -> None:
+        """The warehouse file's folder, which dbt expects to exist (it creates only the file)."""
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
 
 
 @contextmanager
 def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of the block (e.g. while starting dbt)."""
+    """Set environment variables for the duration of the block (e.g. while starting dbt).
+
+    The settings reach dbt only this way (`dbt_environment`): nothing is exported for good, so
+    one process can run steps on different settings, and a test's settings end with the test."""
     before = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

@@ -16,6 +16,19 @@ from orchestration.settings import Settings
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Prepare the dbt manifest the Definitions are built from, once, before any test loads them.
+
+    Done by the controlling process, before pytest-xdist starts its workers (a worker has
+    `workerinput`), so the workers never parse at the same time; a run without workers does it
+    itself.
+    """
+    if not hasattr(config, "workerinput"):
+        from orchestration.dbt_manifest import ensure_manifest
+
+        ensure_manifest()
+
+
 def point_settings_at(
     folder: Path, monkeypatch: pytest.MonkeyPatch, landing_from: Path | None = None
 ) -> Settings:

@@ -53,7 +53,7 @@ def test_jobs_schedule_and_sensor() -> None:
 def test_every_mart_and_published_column_is_described_and_contracted() -> None:
     import json
 
-    from orchestration.defs.dbt import dbt_project, ensure_manifest
+    from orchestration.dbt_manifest import dbt_project, ensure_manifest
 
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     undocumented, uncontracted = [], []
@@ -105,6 +105,7 @@ def test_generate_dates_its_latest_delivery_today(tmp_path) -> None:
 
 
 def test_duckdb_memory_and_threads_follow_the_settings(c360_env, monkeypatch, tmp_path) -> None:
+    import os
     import re
     import subprocess
     import sys
@@ -119,7 +120,7 @@ def test_duckdb_memory_and_threads_follow_the_settings(c360_env, monkeypatch, tm
 
     monkeypatch.setenv("C360_DUCKDB_MEMORY_LIMIT", "300MB")
     monkeypatch.setenv("C360_DUCKDB_THREADS", "1")
-    c360_env.export()
+    c360_env.make_warehouse_dir()
     probe = "select current_setting('memory_limit') as m, current_setting('threads') as t"
     with duckdb_connection(c360_env) as con:
         assert con.sql(probe).fetchall() == [("286.1 MiB", 1)]  # 300 MB, shown in MiB
@@ -127,8 +128,40 @@ def test_duckdb_memory_and_threads_follow_the_settings(c360_env, monkeypatch, tm
         [f"{Path(sys.executable).parent}/dbt", "show", "--inline", probe, "--output", "json"]
         + ["--target-path", str(tmp_path / "target")],  # not the shared manifest's folder
         cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **c360_env.environment()},  # as the pipeline starts dbt
         capture_output=True,
         text=True,
         check=True,
     )
     assert '"m": "286.1 MiB"' in dbt.stdout and '"t": 1' in dbt.stdout, dbt.stdout[-2000:]
+
+
+def test_dbt_is_told_the_settings_and_the_run_without_exporting_them(c360_env) -> None:
+    import os
+
+    from orchestration.defs.dbt import dbt_environment
+
+    before = dict(os.environ)
+    env = dbt_environment(c360_env, run_id="r1")
+    assert env["C360_WAREHOUSE"] == str(c360_env.warehouse)
+    assert env["C360_RAW_DIR"] == str(c360_env.raw_dir)  # resolved, though unset in the env
+    assert env["C360_RUN_ID"] == "r1"
+    assert env["C360_AS_OF_DATE"] == ""  # no delivery yet: "not set", dbt falls back
+    assert dict(os.environ) == before
+
+
+def test_definitions_without_a_manifest_say_how_to_make_one(tmp_path) -> None:
+    import pytest
+    from dagster_dbt import DbtProject
+
+    from orchestration.dbt_manifest import ManifestMissing, require_manifest
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    unparsed = DbtProject(
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=tmp_path / "target"
+    )
+    with pytest.raises(
+        ManifestMissing, match=r"make install .*python -m orchestration.dbt_manifest"
+    ):
+        require_manifest(unparsed)
+    assert not unparsed.manifest_path.exists()  # loading never parses (outside dagster dev)

@@ -44,8 +44,13 @@ def _dbt(
 
 def test_hand_run_dbt_leaves_published_untouched(published_copy: Settings, tmp_path: Path):
     before = published_state(published_copy)
+    as_of = "select as_of_source, as_of_date from intermediate.int_calendar__as_of_date"
+    [(source, run_as_of)] = query(published_copy, as_of)
+    assert source == "var"  # the pipeline told dbt its as-of date
     built = _dbt(published_copy, tmp_path, "build")
     assert built.returncode == 0, built.stdout[-3000:]
+    # by hand C360_AS_OF_DATE is not set: the latest staged delivery, the same date here
+    assert query(published_copy, as_of) == [("latest_delivery", run_as_of)]
     assert "published" not in re.findall(r"model (\w+)\.", built.stdout)  # none was selected
     assert published_state(published_copy) == before
 

@@ -1,12 +1,9 @@
 """The warehouse: every dbt model an asset, every dbt test an asset check."""
 
 import contextlib
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -14,10 +11,10 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DbtCliInvocation,
     DbtCliResource,
-    DbtProject,
     dbt_assets,
 )
 
+from orchestration.dbt_manifest import dbt_executable, dbt_project, require_manifest
 from orchestration.defs.resources import C360Settings
 from orchestration.lock import warehouse_lock
 from orchestration.raw_postgres import load_raw_into_postgres
@@ -28,41 +25,8 @@ from sources.landing import as_of_date
 # Only one process may write the DuckDB file: every asset that writes it runs in this pool.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
-
-def dbt_executable() -> str:
-    """dbt runs as a subprocess: the one installed beside this interpreter, so that it is found
-    when the virtualenv is not activated (`.venv/bin/c360 run`), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
-
-# No fixed target: profiles.yml picks it from C360_TARGET when dbt runs.
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any project file.
-
-    `prepare_if_dev()` only parses under `dagster dev`; `c360 run`, the tests and a fresh clone
-    need the manifest too, before the Definitions load.
-    """
-    manifest = project.manifest_path
-    if manifest.exists():
-        built = manifest.stat().st_mtime
-        sources = [
-            p
-            for p in DBT_PROJECT_DIR.rglob("*")
-            if p.suffix in {".sql", ".yml", ".yaml", ".csv"} and "target" not in p.parts
-        ]
-        if all(p.stat().st_mtime <= built for p in sources):
-            return manifest
-    # parsed with the settings a run exports, so that the runs' dbt can parse only what changed
-    # (dbt parses everything again when the profile it renders differs)
-    # dagster-dbt's preparer runs the `dbt` on PATH: put the one beside this interpreter first
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    with environment({**Settings.from_env().environment(), "PATH": path}):
-        project.preparer.prepare(project)
-    return manifest
+# The assets are built from the manifest; loading only reads it (the entry points prepare it).
+DBT_MANIFEST = require_manifest()
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -73,15 +37,18 @@ class LayeredTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "warehouse"
 
 
-ensure_manifest()
+def dbt_environment(settings: Settings, run_id: str | None = None) -> dict[str, str]:
+    """What dbt is told: the settings as its profile reads them, and the run's own values.
 
-
-def run_environment(settings: Settings, run_id: str | None = None) -> dict[str, str]:
-    """What dbt is told about the run, as environment variables rather than dbt vars: a changed
-    var makes dbt parse the whole project again, a changed variable only the files reading it."""
+    Environment variables rather than dbt vars: a changed var makes dbt parse the whole project
+    again, a changed variable only the files reading it. They are set only while dbt's process
+    starts (`run_dbt`), never left in this process's environment.
+    """
     as_of = as_of_date(settings.landing_dir, ENTITIES)
     return {
-        "C360_AS_OF_DATE": as_of.isoformat() if as_of else "2999-12-31",  # "not set": fall back
+        **settings.environment(),
+        # empty when no delivery was found: the calendar model then takes the latest staged one
+        "C360_AS_OF_DATE": as_of.isoformat() if as_of else "",
         "C360_RUN_ID": run_id or "",  # the gated run that may publish (the publish step only)
     }
 
@@ -90,9 +57,13 @@ def run_dbt(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     args: list[str],
+    settings: Settings,
     env: Mapping[str, str],
 ):
     """Stream a dbt command's events; fail the step only when a model (not a test) errored.
+
+    `env` is what dbt is told (`dbt_environment(settings, ...)`); `settings` name the warehouse
+    whose writer lock the command holds.
 
     A failing dbt test is a data-quality finding: it is reported as a failed asset check, dbt skips
     the models downstream of it, and so the KPIs are not published (exit code 2, not 1).
@@ -100,7 +71,7 @@ def run_dbt(
     # within `c360 run` the lock is already held; a run launched from the UI refuses at once
     # rather than wait while holding its concurrency slot (which the lock holder may need)
     purpose = f"dbt {args[0]} in run {context.run.run_id}"
-    with warehouse_lock(Settings.from_env(), purpose, timeout=0):
+    with warehouse_lock(settings, purpose, timeout=0):
         with environment(env):  # dbt's process takes a copy when it starts
             invocation = dbt.cli(args, context=context, raise_on_error=False)
         yield from stream_to_the_end(invocation, invocation.stream())
@@ -146,7 +117,7 @@ PUBLISH_SELECTION = "path:models/published"
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=DBT_MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=LayeredTranslator(),
     exclude=PUBLISH_SELECTION,
@@ -156,11 +127,11 @@ def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings
 ):
     paths = settings.paths
-    paths.export()
+    paths.make_warehouse_dir()
     if paths.target == "postgres":  # PostgreSQL cannot read the Parquet raw layer: load it
         counts = load_raw_into_postgres(paths)
         context.log.info(f"loaded the raw layer into PostgreSQL: {counts}")
-    yield from run_dbt(context, dbt, ["build"], run_environment(paths))
+    yield from run_dbt(context, dbt, ["build"], paths, dbt_environment(paths))
 
 
 defs = dg.Definitions(

@@ -9,12 +9,13 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt import (
+    DBT_MANIFEST,
     PUBLISH_SELECTION,
     WAREHOUSE_POOL,
     LayeredTranslator,
+    dbt_environment,
     dbt_project,
     run_dbt,
-    run_environment,
 )
 from orchestration.defs.quality.checks import SUITES
 from orchestration.defs.resources import C360Settings
@@ -23,7 +24,7 @@ from orchestration.warehouse import query_frame
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=DBT_MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=LayeredTranslator(),
     select=PUBLISH_SELECTION,
@@ -32,14 +33,16 @@ from orchestration.warehouse import query_frame
 )
 def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
     paths = settings.paths
-    paths.export()
+    paths.make_warehouse_dir()
     _require_gates_passed(paths, context.run.run_id)
     _require_no_failed_check(context)
-    env = run_environment(paths, run_id=context.run.run_id)
-    yield from run_dbt(context, dbt, ["run"], env)
+    env = dbt_environment(paths, run_id=context.run.run_id)
+    yield from run_dbt(context, dbt, ["run"], paths, env)
     rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
     # the outcome is recorded in audit.publication_log once the run has finished
-    context.log.info(f"published {rows} KPI rows (as of {env['C360_AS_OF_DATE']})")
+    context.log.info(
+        f"published {rows} KPI rows (as of {env['C360_AS_OF_DATE'] or 'the latest delivery'})"
+    )
     if paths.target == "duckdb":
         serving = refresh_serving_copy(paths)
         context.log.info(f"BI serving copy refreshed: {serving}")

@@ -4,9 +4,10 @@
 -- before the as-of month.
 -- An environment variable, not a dbt var: a changed var makes dbt parse the whole project again,
 -- a changed environment variable only the files that read it.
--- When it is left at its hand-run default (2999-12-31) the as-of date falls back to the
--- latest delivery date found in staging, which is what docs/sources.md defines it to be.
-{%- set as_of_var = env_var('C360_AS_OF_DATE', '2999-12-31') | trim %}
+-- Empty or unset means "not set" (a run with no delivery, a dbt run by hand): the as-of date then
+-- falls back to the latest delivery date found in staging, which is what docs/sources.md defines
+-- it to be.
+{%- set as_of_var = env_var('C360_AS_OF_DATE', '') | trim %}
 {%- set as_of_month = dbt.date_trunc('month', 'cast(as_of_date as timestamp)') %}
 
 with deliveries as (
@@ -33,7 +34,7 @@ latest_delivery as (
 
 as_of as (
     select
-        {%- if as_of_var and as_of_var < '2999-12-31' %}
+        {%- if as_of_var %}
         cast('{{ as_of_var }}' as date) as as_of_date,
         'var' as as_of_source,
         {%- else %}
