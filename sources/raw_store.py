@@ -28,15 +28,12 @@ import pyarrow.parquet as pq
 
 from sources import stripe_lines
 from sources.atomic import temp_name
-from sources.billing import INVOICE_LINE_FIELDS, INVOICES
-from sources.contract import Entity, Field
+from sources.contract import ChildTable, Entity, Field
 from sources.landing import LandingFile, discover
 from sources.phones import e164_column
 from sources.readers import Batch, UnreadableFile, read_csv, read_jsonl
 from sources.unknown_fields import count_unknown
-from sources.validate import connect, validate_csv, validate_jsonl
-
-INVOICE_LINES_TABLE = "billing_invoice_lines"
+from sources.validate import child_rows, connect, validate_csv, validate_jsonl
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -103,10 +100,14 @@ def table_schema(entity: Entity) -> pa.Schema:
     return _schema(entity.fields, entity.phone_columns)
 
 
-INVOICE_LINES_SCHEMA = _schema(
-    INVOICE_LINE_FIELDS,
-    leading=[pa.field("invoice_id", pa.string()), pa.field("line_index", pa.int64())],
-)
+def child_schema(child: ChildTable) -> pa.Schema:
+    return _schema(
+        child.fields,
+        leading=[
+            pa.field(child.parent_column, pa.string()),
+            pa.field(child.index_column, pa.int64()),
+        ],
+    )
 
 
 @dataclass
@@ -117,7 +118,7 @@ class FileResult:
     records_loaded: int = 0
     records_rejected: int = 0
     reason: str | None = None  # why the whole file was rejected
-    used_context: bool = False  # invoices completed from other deliveries (sources/stripe_lines)
+    used_context: bool = False  # records completed from other deliveries (Entity.completion)
 
 
 @dataclass
@@ -174,8 +175,8 @@ class RawStore:
             (self.table_dir(entity.table), table_schema(entity)),
             (self.rejects_dir(entity.table), REJECTS_SCHEMA),
         ]
-        if entity is INVOICES:
-            targets.append((self.table_dir(INVOICE_LINES_TABLE), INVOICE_LINES_SCHEMA))
+        if entity.child:
+            targets.append((self.table_dir(entity.child.table), child_schema(entity.child)))
         for folder, schema in targets:
             folder.mkdir(parents=True, exist_ok=True)
             marker = folder / "_schema.parquet"
@@ -216,10 +217,10 @@ class _FileWriter:
             "data": (store.table_dir(entity.table) / f"{key}.parquet", table_schema(entity)),
             "rejects": (store.rejects_dir(entity.table) / f"{key}.parquet", REJECTS_SCHEMA),
         }
-        if entity is INVOICES:
-            self.targets["lines"] = (
-                store.table_dir(INVOICE_LINES_TABLE) / f"{key}.parquet",
-                INVOICE_LINES_SCHEMA,
+        if entity.child:
+            self.targets["children"] = (
+                store.table_dir(entity.child.table) / f"{key}.parquet",
+                child_schema(entity.child),
             )
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.temps = {kind: temp_name(path) for kind, (path, _) in self.targets.items()}
@@ -310,9 +311,11 @@ def _ingest_file(
                 unknown.update(count_unknown(con, entity, batch.records))
             else:
                 typed = validate_csv(con, entity, batch.records)
-            if entity is INVOICES:  # lines completed from prices and delivered line items
-                typed, lines, used = stripe_lines.complete(con, typed)
+            if entity.completion:
+                typed, children, used = entity.completion.complete(con, typed)
                 result.used_context |= used
+            elif entity.child:
+                children = child_rows(con, entity.child, typed.filter(pc.is_null(typed["_reason"])))
             bad_mask = pc.is_valid(typed["_reason"])
             bad = typed.filter(bad_mask)
             good = typed.filter(pc.invert(bad_mask))
@@ -338,9 +341,9 @@ def _ingest_file(
             for col in entity.phone_columns:
                 extra[f"{col}_e164"] = e164_column(good[col])
             writer.write("data", _shape(good, schema, extra))
-            if entity is INVOICES and good.num_rows:
-                lx = dict(zip([x.name for x in LINEAGE], _lineage(lines, f, now), strict=True))
-                writer.write("lines", _shape(lines, INVOICE_LINES_SCHEMA, lx))
+            if entity.child and good.num_rows:
+                cx = dict(zip([x.name for x in LINEAGE], _lineage(children, f, now), strict=True))
+                writer.write("children", _shape(children, child_schema(entity.child), cx))
             result.records_read += batch.records.num_rows + len(batch.structural_rejects)
             result.records_loaded += good.num_rows
             result.records_rejected += bad.num_rows + len(batch.structural_rejects)
@@ -384,7 +387,7 @@ def ingest_entity(
     contexts = stripe_lines.read_context(store.manifest_path(entity.table))
     used_contexts: dict[str, str] = {}
     with connect() as con:  # one validation engine for all of the entity's files
-        fingerprint = stripe_lines.load_context(con, raw_dir) if entity is INVOICES else None
+        fingerprint = entity.completion.load_context(con, raw_dir) if entity.completion else None
         for f in found.files:
             stat = f.path.stat()
             previous = manifest.get(f.relpath)
@@ -450,8 +453,7 @@ def _remove(store: RawStore, entity: Entity, relpath: str, row: dict) -> None:
     f = LandingFile(Path(relpath), relpath, row["delivery_date"])
     key = _file_key(f)
     for folder in (
-        store.table_dir(entity.table),
+        *(store.table_dir(table) for table in entity.raw_tables),
         store.rejects_dir(entity.table),
-        store.table_dir(INVOICE_LINES_TABLE),
     ):
         (folder / f"{key}.parquet").unlink(missing_ok=True)
