@@ -31,6 +31,7 @@ from sources.atomic import temp_name
 from sources.contract import ChildTable, Entity, Field
 from sources.landing import LandingFile, discover
 from sources.phones import e164_column
+from sources.raw_tables import MANIFEST_FOLDER, REJECTS_FOLDER
 from sources.readers import Batch, UnreadableFile, read_csv, read_jsonl
 from sources.unknown_fields import count_unknown
 from sources.validate import child_rows, connect, validate_csv, validate_jsonl
@@ -158,10 +159,10 @@ class RawStore:
         return self.raw_dir / table
 
     def rejects_dir(self, table: str) -> Path:
-        return self.raw_dir / "_rejects" / table
+        return self.raw_dir / REJECTS_FOLDER / table
 
     def manifest_path(self, table: str) -> Path:
-        return self.raw_dir / "_files" / f"{table}.parquet"
+        return self.raw_dir / MANIFEST_FOLDER / f"{table}.parquet"
 
     def read_manifest(self, table: str) -> dict[str, dict]:
         path = self.manifest_path(table)
