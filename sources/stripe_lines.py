@@ -9,13 +9,12 @@ reads from the raw layer (already ingested: the invoices asset depends on these 
 An invoice with a recurring line whose interval stays unknown, or whose lines stay incomplete, is
 rejected whole with that reason: counted as one-off lines its revenue would silently leave MRR.
 
-Which invoice files used this context is recorded (`<manifest>.context.json`), so that they are
-validated again whenever the known prices or the delivered line items change.
+Which invoice files used this context is recorded beside the manifest (RawStore.write_contexts),
+so that they are validated again whenever the known prices or the delivered line items change.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,20 +228,3 @@ def complete(
             typed.schema.get_field_index("_reason"), "_reason", pa.array(updated, pa.string())
         )
     return typed, lines, used
-
-
-def context_path(manifest: Path) -> Path:
-    return manifest.with_suffix(".context.json")
-
-
-def read_context(manifest: Path) -> dict[str, str]:
-    """Per invoice file that needed other deliveries: the fingerprint it was validated against."""
-    path = context_path(manifest)
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def write_context(manifest: Path, used: dict[str, str]) -> None:
-    path = context_path(manifest)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(used, sort_keys=True, indent=0))
-    tmp.replace(path)

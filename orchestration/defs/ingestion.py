@@ -10,7 +10,7 @@ import dagster as dg
 from orchestration.defs.extract import extract_deps
 from orchestration.defs.resources import C360Settings
 from sources import ENTITIES, Entity
-from sources.raw_store import IngestSummary, ingest_entity
+from sources.ingest import IngestSummary, ingest_entity
 
 TOP_UNKNOWN, FIRST_IGNORED = 5, 5
 # Reading a landing file is mostly Arrow/DuckDB work, which runs outside Python's lock.
