@@ -90,8 +90,57 @@ def build_invoices(
     invoice_offset: int,
     line_offset: int,
 ) -> Invoices:
+    """Every invoice's versions, and what they tell the other billing objects.
+
+    The steps draw from `rng` in a fixed order: the same seed makes the same invoices.
+    """
+    cycles = _billing_cycles(rng, pop, life, cal)
+    one_off, one_off_created = _one_off_invoices(rng, pop, cal)
+    rows = _invoice_rows(pop, life, cycles, one_off, one_off_created)
+    line_frame, amount_due, lines_json = _lines(rng, pop, life, cycles, rows, line_offset)
+    history = _status_history(rng, cycles, rows)
+    versions = _versions(
+        rng,
+        pop,
+        life,
+        customer_ids,
+        sub_ids,
+        invoice_offset,
+        cal,
+        rows,
+        history,
+        amount_due,
+        lines_json,
+    )
+    events = _events(cal, cycles, rows, history)
+    return Invoices(versions, events, rows.n, line_frame.height)
+
+
+@dataclass(frozen=True)
+class _Cycles:
+    """One row per subscription billing period that has started: the invoices' backbone."""
+
+    sub: np.ndarray
+    month: np.ndarray
+    cust: np.ndarray
+    period_start: np.ndarray
+    period_end: np.ndarray
+    interval: np.ndarray
+    qty: np.ndarray
+    qty_before: np.ndarray
+    first: np.ndarray
+    changed: np.ndarray  # seats changed since the previous period
+    previous_start: np.ndarray
+    changed_at: np.ndarray
+    void: np.ndarray  # voided and re-issued
+    void_at: np.ndarray
+    created: np.ndarray
+
+
+def _billing_cycles(
+    rng: np.random.Generator, pop: Population, life: Lifecycle, cal: Calendar
+) -> _Cycles:
     as_of = cal.as_of_ts
-    # --- one row per subscription invoice -------------------------------------------------
     sub, month = np.nonzero(life.billed)
     cust = life.cust[sub]
     period_start = cal.month_starts[month] + pop.anchor[cust]
@@ -111,59 +160,130 @@ def build_invoices(
     void = rng.random(n_sub_rows) < _VOID_REISSUE
     void_at = period_start + rng.integers(2 * HOUR, 4 * DAY, size=n_sub_rows)
     created = np.where(void, void_at, period_start)
+    return _Cycles(
+        sub,
+        month,
+        cust,
+        period_start,
+        period_end,
+        interval,
+        qty,
+        qty_before,
+        first,
+        changed,
+        previous_start,
+        changed_at,
+        void,
+        void_at,
+        created,
+    )
 
-    # One-off invoices outside any subscription, some still in draft.
+
+def _one_off_invoices(
+    rng: np.random.Generator, pop: Population, cal: Calendar
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-off invoices outside any subscription (some still in draft): customer, created."""
     share = _ONE_OFF_PER_YEAR * (cal.months + 1) / 12
     one_off = np.nonzero(pop.is_payer & (rng.random(pop.n) < share))[0]
     one_off_month = rng.integers(pop.acq_month[one_off], cal.months + 1)
     one_off_created = cal.month_starts[one_off_month] + rng.integers(0, 28 * DAY, size=len(one_off))
-    ok = one_off_created < as_of
-    one_off, one_off_created = one_off[ok], one_off_created[ok]
+    ok = one_off_created < cal.as_of_ts
+    return one_off[ok], one_off_created[ok]
 
-    voided = np.nonzero(void)[0]
+
+@dataclass(frozen=True)
+class _InvoiceRows:
+    """One row per invoice: the cycles, then the voided first issues, then the one-offs."""
+
+    frame: pl.DataFrame  # kind, sub, cust, created, period_start, period_end, interval, qty, first
+    voided: np.ndarray  # the cycles voided and re-issued, in the order of their rows
+    kind: np.ndarray
+    cust: np.ndarray
+    sub: np.ndarray  # -1 for a one-off
+    currency: np.ndarray
+    billing_no: np.ndarray
+    send_invoice: np.ndarray
+    created: np.ndarray
+    real: np.ndarray  # a subscription cycle's invoice that stands
+
+    @property
+    def n(self) -> int:
+        return self.frame.height
+
+
+def _invoice_rows(
+    pop: Population,
+    life: Lifecycle,
+    cycles: _Cycles,
+    one_off: np.ndarray,
+    one_off_created: np.ndarray,
+) -> _InvoiceRows:
+    c = cycles
+    voided = np.nonzero(c.void)[0]
+    n_cycles, n_one_off = len(c.sub), len(one_off)
     rows = pl.DataFrame(
         {
             "kind": np.concatenate(
                 [
-                    np.full(n_sub_rows, _ROW_SUB),
+                    np.full(n_cycles, _ROW_SUB),
                     np.full(len(voided), _ROW_VOIDED),
-                    np.full(len(one_off), _ROW_ONE_OFF),
+                    np.full(n_one_off, _ROW_ONE_OFF),
                 ]
             ),
-            "sub": np.concatenate([sub, sub[voided], np.full(len(one_off), -1)]),
-            "cust": np.concatenate([cust, cust[voided], one_off]),
-            "created": np.concatenate([created, period_start[voided], one_off_created]),
-            "period_start": np.concatenate([period_start, period_start[voided], one_off_created]),
-            "period_end": np.concatenate([period_end, period_end[voided], one_off_created]),
-            "interval": np.concatenate(
-                [interval, interval[voided], np.zeros(len(one_off), np.int64)]
+            "sub": np.concatenate([c.sub, c.sub[voided], np.full(n_one_off, -1)]),
+            "cust": np.concatenate([c.cust, c.cust[voided], one_off]),
+            "created": np.concatenate([c.created, c.period_start[voided], one_off_created]),
+            "period_start": np.concatenate(
+                [c.period_start, c.period_start[voided], one_off_created]
             ),
-            "qty": np.concatenate([qty, qty[voided] + 1, np.ones(len(one_off), np.int64)]),
-            "first": np.concatenate([first, first[voided], np.zeros(len(one_off), bool)]),
+            "period_end": np.concatenate([c.period_end, c.period_end[voided], one_off_created]),
+            "interval": np.concatenate(
+                [c.interval, c.interval[voided], np.zeros(n_one_off, np.int64)]
+            ),
+            "qty": np.concatenate([c.qty, c.qty[voided] + 1, np.ones(n_one_off, np.int64)]),
+            "first": np.concatenate([c.first, c.first[voided], np.zeros(n_one_off, bool)]),
         }
     )
-    n = rows.height
     kind = rows["kind"].to_numpy()
     row_cust = rows["cust"].to_numpy()
     row_sub = rows["sub"].to_numpy()
     currency = np.where(row_sub >= 0, life.currency[np.maximum(row_sub, 0)], pop.currency[row_cust])
-    billing_no = np.where(row_sub >= 0, life.billing_no[np.maximum(row_sub, 0)], 0)
-    send_invoice = pop.send_invoice[row_cust]
-    row_created = rows["created"].to_numpy()
-    real = kind == _ROW_SUB
+    return _InvoiceRows(
+        frame=rows,
+        voided=voided,
+        kind=kind,
+        cust=row_cust,
+        sub=row_sub,
+        currency=currency,
+        billing_no=np.where(row_sub >= 0, life.billing_no[np.maximum(row_sub, 0)], 0),
+        send_invoice=pop.send_invoice[row_cust],
+        created=rows["created"].to_numpy(),
+        real=kind == _ROW_SUB,
+    )
 
-    # --- lines --------------------------------------------------------------------------
+
+def _lines(
+    rng: np.random.Generator,
+    pop: Population,
+    life: Lifecycle,
+    cycles: _Cycles,
+    rows: _InvoiceRows,
+    line_offset: int,
+) -> tuple[pl.DataFrame, np.ndarray, pl.Series]:
+    """Every invoice's lines; each invoice's amount due and its lines as JSON."""
+    frame, kind, n, real = rows.frame, rows.kind, rows.n, rows.real
+    currency, row_cust, row_sub = rows.currency, rows.cust, rows.sub
     tier = np.where(row_sub >= 0, life.tier[np.maximum(row_sub, 0)], 0)
-    row_interval = np.maximum(rows["interval"].to_numpy(), 1)
+    row_interval = np.maximum(frame["interval"].to_numpy(), 1)
     info = _Rows(
-        interval=rows["interval"].to_numpy(),
-        start=rows["period_start"].to_numpy(),
-        end=rows["period_end"].to_numpy(),
+        interval=frame["interval"].to_numpy(),
+        start=frame["period_start"].to_numpy(),
+        end=frame["period_end"].to_numpy(),
         currency=currency,
         tier=tier,
     )
     unit = unit_amount(currency, tier, row_interval)
-    row_qty = rows["qty"].to_numpy()
+    row_qty = frame["qty"].to_numpy()
     plan_price = price_index(currency, tier, row_interval)
     subs_rows = np.nonzero(kind != _ROW_ONE_OFF)[0]
     lines = [
@@ -179,14 +299,15 @@ def build_invoices(
         ),
     ]
     # A seat change mid-period: credit the unused time of the old seats, charge the new ones.
+    changed = cycles.changed
     chg = np.nonzero(real)[0][changed]
-    frac = (period_start[changed] - changed_at[changed]) / np.maximum(
-        period_start[changed] - previous_start[changed], 1
+    frac = (cycles.period_start[changed] - cycles.changed_at[changed]) / np.maximum(
+        cycles.period_start[changed] - cycles.previous_start[changed], 1
     )
-    span = (changed_at[changed], period_start[changed])
+    span = (cycles.changed_at[changed], cycles.period_start[changed])
     for seq, sign, seats, label in (
-        (1, -1, qty_before[changed], "Unused time"),
-        (2, 1, qty[changed], "Remaining time"),
+        (1, -1, cycles.qty_before[changed], "Unused time"),
+        (2, 1, cycles.qty[changed], "Remaining time"),
     ):
         amount = sign * np.round(seats * unit[chg] * frac).astype(np.int64)
         lines.append(
@@ -205,7 +326,7 @@ def build_invoices(
             )
         )
     setup = np.nonzero(
-        real & rows["first"].to_numpy() & ~pop.pre_existing[row_cust] & (rng.random(n) < _SETUP)
+        real & frame["first"].to_numpy() & ~pop.pre_existing[row_cust] & (rng.random(n) < _SETUP)
     )[0]
     fee = _SETUP_FEE[currency[setup]]
     lines.append(
@@ -269,9 +390,28 @@ def build_invoices(
     # Every invoice has at least one line, so per_invoice is aligned with the invoice rows.
     assert per_invoice.height == n
     amount_due = np.maximum(per_invoice["total"].to_numpy(), 0)
-    lines_json = per_invoice["lines_json"]
+    return line_frame, amount_due, per_invoice["lines_json"]
 
-    # --- status history -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _History:
+    """How each invoice was paid, or not, and when."""
+
+    card: np.ndarray
+    fails: np.ndarray  # a card charge that failed at first
+    never: np.ndarray  # never paid
+    written_off: np.ndarray
+    paid_at: np.ndarray
+    uncollectible_at: np.ndarray
+    due_date: np.ndarray  # -1 without one
+    draft: np.ndarray
+    kind_void: np.ndarray
+    void_ts: np.ndarray
+    opened: np.ndarray
+
+
+def _status_history(rng: np.random.Generator, cycles: _Cycles, rows: _InvoiceRows) -> _History:
+    n, kind, send_invoice, row_created = rows.n, rows.kind, rows.send_invoice, rows.created
     card = ~send_invoice
     fails = card & (rng.random(n) < _CARD_FAILS)
     recovers = rng.random(n) < _CARD_RECOVERS
@@ -294,36 +434,68 @@ def build_invoices(
     draft = (kind == _ROW_ONE_OFF) & (rng.random(n) < _ONE_OFF_DRAFT)
     kind_void = kind == _ROW_VOIDED
     void_ts = np.zeros(n, dtype=np.int64)
-    void_ts[kind_void] = void_at[voided]
+    void_ts[kind_void] = cycles.void_at[rows.voided]
     opened = ~draft & ~(card & ~fails & ~kind_void)
+    return _History(
+        card,
+        fails,
+        never,
+        written_off,
+        paid_at,
+        uncollectible_at,
+        due_date,
+        draft,
+        kind_void,
+        void_ts,
+        opened,
+    )
 
-    every = np.arange(n)
+
+def _status_versions(
+    cal: Calendar, rows: _InvoiceRows, h: _History
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(invoice row, instant, status code) of every version up to the as-of date, in order."""
+    every, row_created = np.arange(rows.n), rows.created
+    settled = ~h.draft & ~h.kind_void
     version_parts = [
-        (every[draft], row_created[draft], DRAFT),
-        (every[opened], row_created[opened] + np.where(card[opened], HOUR, 0), OPEN),
+        (every[h.draft], row_created[h.draft], DRAFT),
+        (every[h.opened], row_created[h.opened] + np.where(h.card[h.opened], HOUR, 0), OPEN),
+        (every[settled & (h.paid_at < NEVER)], h.paid_at[settled & (h.paid_at < NEVER)], PAID),
+        (every[h.kind_void], h.void_ts[h.kind_void], VOID),
         (
-            every[~draft & ~kind_void & (paid_at < NEVER)],
-            paid_at[~draft & ~kind_void & (paid_at < NEVER)],
-            PAID,
-        ),
-        (every[kind_void], void_ts[kind_void], VOID),
-        (
-            every[~draft & ~kind_void & written_off],
-            uncollectible_at[~draft & ~kind_void & written_off],
+            every[settled & h.written_off],
+            h.uncollectible_at[settled & h.written_off],
             UNCOLLECTIBLE,
         ),
     ]
     v_row = np.concatenate([p[0] for p in version_parts])
     v_ts = np.concatenate([p[1] for p in version_parts])
     v_status = np.concatenate([np.full(len(p[0]), p[2]) for p in version_parts])
-    alive = v_ts < as_of
+    alive = v_ts < cal.as_of_ts
     v_row, v_ts, v_status = v_row[alive], v_ts[alive], v_status[alive]
     order = np.lexsort((v_status, v_ts, v_row))
-    v_row, v_ts, v_status = v_row[order], v_ts[order], v_status[order]
+    return v_row[order], v_ts[order], v_status[order]
 
-    invoice_id = stripe_ids(b"in", invoice_offset + every, rng)
+
+def _versions(
+    rng: np.random.Generator,
+    pop: Population,
+    life: Lifecycle,
+    customer_ids: tuple[pl.Series, pl.Series],
+    sub_ids: pl.Series,
+    invoice_offset: int,
+    cal: Calendar,
+    rows: _InvoiceRows,
+    history: _History,
+    amount_due: np.ndarray,
+    lines_json: pl.Series,
+) -> pl.DataFrame:
+    """Every invoice version as Stripe JSON: _rec, _ts, _seq (status code), _line."""
+    v_row, v_ts, v_status = _status_versions(cal, rows, history)
+    row_cust, row_sub = rows.cust, rows.sub
+    invoice_id = stripe_ids(b"in", invoice_offset + np.arange(rows.n), rng)
     customer = pl.select(
-        pl.when(pl.Series(billing_no == 1))
+        pl.when(pl.Series(rows.billing_no == 1))
         .then(customer_ids[1].gather(row_cust))
         .otherwise(customer_ids[0].gather(row_cust))
     ).to_series()
@@ -333,32 +505,37 @@ def build_invoices(
         .otherwise(None)
     ).to_series()
     # The base's first invoice in the history is just another cycle of an older subscription.
-    opening = rows["first"].to_numpy() & ~(
+    opening = rows.frame["first"].to_numpy() & ~(
         (life.kind[np.maximum(row_sub, 0)] == KIND_MAIN) & pop.pre_existing[row_cust]
     )
     reason = np.select(
-        [kind == _ROW_ONE_OFF, opening], ["manual", "subscription_create"], "subscription_cycle"
+        [rows.kind == _ROW_ONE_OFF, opening],
+        ["manual", "subscription_create"],
+        "subscription_cycle",
     )
+    due_date = history.due_date
     invoice_static = pl.DataFrame(
         {
             "id": invoice_id,
             "customer": customer,
             "subscription": subscription,
-            "currency": pl.Series(CURRENCIES).gather(currency),
-            "created": row_created,
+            "currency": pl.Series(CURRENCIES).gather(rows.currency),
+            "created": rows.created,
             "due_date": pl.select(
                 pl.when(pl.Series(due_date < 0)).then(None).otherwise(pl.Series(due_date))
             ).to_series(),
             "amount_due": amount_due,
-            "collection_method": np.where(send_invoice, "send_invoice", "charge_automatically"),
+            "collection_method": np.where(
+                rows.send_invoice, "send_invoice", "charge_automatically"
+            ),
             "billing_reason": reason,
             "lines_json": lines_json,
-            "paid_at": paid_at,
-            "void_ts": void_ts,
-            "uncollectible_at": uncollectible_at,
+            "paid_at": history.paid_at,
+            "void_ts": history.void_ts,
+            "uncollectible_at": history.uncollectible_at,
         }
     )
-    versions = (
+    return (
         invoice_static[v_row]
         .with_columns(
             pl.Series("_rec", v_row, dtype=pl.Int64),
@@ -368,11 +545,19 @@ def build_invoices(
         .select("_rec", "_ts", "_seq", _invoice_json())
     )
 
-    # --- what the subscription and customer objects learn from invoices ---------------------
+
+def _events(cal: Calendar, cycles: _Cycles, rows: _InvoiceRows, h: _History) -> InvoiceEvents:
+    """What the subscription and customer objects learn from invoices."""
+    as_of, changed = cal.as_of_ts, cycles.changed
+    row_sub, row_created = rows.sub, rows.created
     seat_changes = pl.DataFrame(
-        {"sub": sub[changed], "_ts": changed_at[changed], "quantity": qty[changed]}
+        {
+            "sub": cycles.sub[changed],
+            "_ts": cycles.changed_at[changed],
+            "quantity": cycles.qty[changed],
+        }
     )
-    failed = np.nonzero(real & fails)[0]
+    failed = np.nonzero(rows.real & h.fails)[0]
     dunning = pl.concat(
         [
             pl.DataFrame(
@@ -382,24 +567,21 @@ def build_invoices(
                     "status": "past_due",
                 }
             ),
-            pl.DataFrame({"sub": row_sub[failed], "_ts": paid_at[failed], "status": "active"}),
+            pl.DataFrame({"sub": row_sub[failed], "_ts": h.paid_at[failed], "status": "active"}),
             pl.DataFrame(
-                {"sub": row_sub[failed], "_ts": uncollectible_at[failed], "status": "unpaid"}
+                {"sub": row_sub[failed], "_ts": h.uncollectible_at[failed], "status": "unpaid"}
             ),
         ]
     ).filter(pl.col("_ts") < as_of)
-    late = np.nonzero(never & ~draft & ~kind_void)[0]
-    since = np.where(send_invoice[late], due_date[late], row_created[late] + 4 * DAY)
+    late = np.nonzero(h.never & ~h.draft & ~h.kind_void)[0]
+    since = np.where(rows.send_invoice[late], h.due_date[late], row_created[late] + 4 * DAY)
     delinquent_since = (
-        pl.DataFrame({"cust": row_cust[late], "billing_no": billing_no[late], "_ts": since})
+        pl.DataFrame({"cust": rows.cust[late], "billing_no": rows.billing_no[late], "_ts": since})
         .filter(pl.col("_ts") < as_of)
         .group_by(["cust", "billing_no"])
         .agg(pl.col("_ts").min())
     )
-
-    return Invoices(
-        versions, InvoiceEvents(seat_changes, dunning, delinquent_since), n, line_frame.height
-    )
+    return InvoiceEvents(seat_changes, dunning, delinquent_since)
 
 
 @dataclass(frozen=True)
