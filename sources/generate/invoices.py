@@ -262,6 +262,125 @@ def _invoice_rows(
     )
 
 
+@dataclass(frozen=True)
+class _Pricing:
+    """Per invoice row: what its lines are priced from."""
+
+    info: _Rows
+    unit: np.ndarray  # price per seat
+    qty: np.ndarray  # seats
+    plan_price: np.ndarray  # index into PRICE_CATALOGUE
+
+
+def _pricing(life: Lifecycle, rows: _InvoiceRows) -> _Pricing:
+    frame, row_sub = rows.frame, rows.sub
+    tier = np.where(row_sub >= 0, life.tier[np.maximum(row_sub, 0)], 0)
+    row_interval = np.maximum(frame["interval"].to_numpy(), 1)
+    info = _Rows(
+        interval=frame["interval"].to_numpy(),
+        start=frame["period_start"].to_numpy(),
+        end=frame["period_end"].to_numpy(),
+        currency=rows.currency,
+        tier=tier,
+    )
+    return _Pricing(
+        info,
+        unit_amount(rows.currency, tier, row_interval),
+        frame["qty"].to_numpy(),
+        price_index(rows.currency, tier, row_interval),
+    )
+
+
+def _plan_lines(rows: _InvoiceRows, pr: _Pricing) -> pl.DataFrame:
+    """The plan's line on every subscription invoice: seats times the price per seat."""
+    idx = np.nonzero(rows.kind != _ROW_ONE_OFF)[0]
+    unit = pr.unit[idx]
+    return _line_block(
+        pr.info, idx, 0, unit * pr.qty[idx], pr.qty[idx], pr.plan_price[idx], unit, recurring=True
+    )
+
+
+def _seat_change_lines(cycles: _Cycles, rows: _InvoiceRows, pr: _Pricing) -> list[pl.DataFrame]:
+    """A seat change mid-period: credit the unused time of the old seats, charge the new ones."""
+    changed = cycles.changed
+    chg = np.nonzero(rows.real)[0][changed]
+    frac = (cycles.period_start[changed] - cycles.changed_at[changed]) / np.maximum(
+        cycles.period_start[changed] - cycles.previous_start[changed], 1
+    )
+    span = (cycles.changed_at[changed], cycles.period_start[changed])
+    blocks = []
+    for seq, sign, seats, label in (
+        (1, -1, cycles.qty_before[changed], "Unused time"),
+        (2, 1, cycles.qty[changed], "Remaining time"),
+    ):
+        amount = sign * np.round(seats * pr.unit[chg] * frac).astype(np.int64)
+        blocks.append(
+            _line_block(
+                pr.info,
+                chg,
+                seq,
+                amount,
+                seats,
+                pr.plan_price[chg],
+                pr.unit[chg],
+                recurring=True,
+                proration=True,
+                label=label,
+                period=span,
+            )
+        )
+    return blocks
+
+
+def _setup_lines(
+    rng: np.random.Generator, pop: Population, rows: _InvoiceRows, pr: _Pricing
+) -> pl.DataFrame:
+    """A one-off setup fee on some new customers' first invoice."""
+    chosen = rng.random(rows.n) < _SETUP
+    first = rows.frame["first"].to_numpy()
+    setup = np.nonzero(rows.real & first & ~pop.pre_existing[rows.cust] & chosen)[0]
+    fee = _SETUP_FEE[rows.currency[setup]]
+    ones = np.ones(len(setup), np.int64)
+    price = 100 + rows.currency[setup]
+    return _line_block(pr.info, setup, 3, fee, ones, price, fee, recurring=False, label="Setup fee")
+
+
+def _credit_lines(rng: np.random.Generator, rows: _InvoiceRows, pr: _Pricing) -> pl.DataFrame:
+    """A service credit of 10-50 % of the plan on a few invoices."""
+    credit = np.nonzero(rows.real & (rng.random(rows.n) < _CREDIT))[0]
+    share = rng.uniform(0.1, 0.5, size=len(credit))
+    amount = -np.round(pr.unit[credit] * pr.qty[credit] * share)
+    return _line_block(
+        pr.info,
+        credit,
+        4,
+        amount.astype(np.int64),
+        np.ones(len(credit), np.int64),
+        pr.plan_price[credit],
+        pr.unit[credit],
+        recurring=True,
+        label="Service credit",
+    )
+
+
+def _one_off_lines(rng: np.random.Generator, rows: _InvoiceRows, pr: _Pricing) -> pl.DataFrame:
+    """The single line of each one-off invoice, one of a few services."""
+    oo = np.nonzero(rows.kind == _ROW_ONE_OFF)[0]
+    pick = rng.integers(0, len(_ONE_OFF_AMOUNTS), size=len(oo))
+    amount = _ONE_OFF_AMOUNTS[pick]
+    return _line_block(
+        pr.info,
+        oo,
+        0,
+        amount,
+        np.ones(len(oo), np.int64),
+        104 + pick,
+        amount,
+        recurring=False,
+        label=pl.Series(_ONE_OFF_NAMES).gather(pick),
+    )
+
+
 def _lines(
     rng: np.random.Generator,
     pop: Population,
@@ -271,115 +390,17 @@ def _lines(
     line_offset: int,
 ) -> tuple[pl.DataFrame, np.ndarray, pl.Series]:
     """Every invoice's lines; each invoice's amount due and its lines as JSON."""
-    frame, kind, n, real = rows.frame, rows.kind, rows.n, rows.real
-    currency, row_cust, row_sub = rows.currency, rows.cust, rows.sub
-    tier = np.where(row_sub >= 0, life.tier[np.maximum(row_sub, 0)], 0)
-    row_interval = np.maximum(frame["interval"].to_numpy(), 1)
-    info = _Rows(
-        interval=frame["interval"].to_numpy(),
-        start=frame["period_start"].to_numpy(),
-        end=frame["period_end"].to_numpy(),
-        currency=currency,
-        tier=tier,
-    )
-    unit = unit_amount(currency, tier, row_interval)
-    row_qty = frame["qty"].to_numpy()
-    plan_price = price_index(currency, tier, row_interval)
-    subs_rows = np.nonzero(kind != _ROW_ONE_OFF)[0]
+    pr = _pricing(life, rows)
     lines = [
-        _line_block(
-            info,
-            subs_rows,
-            0,
-            unit[subs_rows] * row_qty[subs_rows],
-            row_qty[subs_rows],
-            plan_price[subs_rows],
-            unit[subs_rows],
-            recurring=True,
-        ),
+        _plan_lines(rows, pr),
+        *_seat_change_lines(cycles, rows, pr),
+        _setup_lines(rng, pop, rows, pr),
+        _credit_lines(rng, rows, pr),
+        _one_off_lines(rng, rows, pr),
     ]
-    # A seat change mid-period: credit the unused time of the old seats, charge the new ones.
-    changed = cycles.changed
-    chg = np.nonzero(real)[0][changed]
-    frac = (cycles.period_start[changed] - cycles.changed_at[changed]) / np.maximum(
-        cycles.period_start[changed] - cycles.previous_start[changed], 1
-    )
-    span = (cycles.changed_at[changed], cycles.period_start[changed])
-    for seq, sign, seats, label in (
-        (1, -1, cycles.qty_before[changed], "Unused time"),
-        (2, 1, cycles.qty[changed], "Remaining time"),
-    ):
-        amount = sign * np.round(seats * unit[chg] * frac).astype(np.int64)
-        lines.append(
-            _line_block(
-                info,
-                chg,
-                seq,
-                amount,
-                seats,
-                plan_price[chg],
-                unit[chg],
-                recurring=True,
-                proration=True,
-                label=label,
-                period=span,
-            )
-        )
-    setup = np.nonzero(
-        real & frame["first"].to_numpy() & ~pop.pre_existing[row_cust] & (rng.random(n) < _SETUP)
-    )[0]
-    fee = _SETUP_FEE[currency[setup]]
-    lines.append(
-        _line_block(
-            info,
-            setup,
-            3,
-            fee,
-            np.ones(len(setup), np.int64),
-            100 + currency[setup],
-            fee,
-            recurring=False,
-            label="Setup fee",
-        )
-    )
-    credit = np.nonzero(real & (rng.random(n) < _CREDIT))[0]
-    credit_amount = -np.round(
-        unit[credit] * row_qty[credit] * rng.uniform(0.1, 0.5, size=len(credit))
-    )
-    lines.append(
-        _line_block(
-            info,
-            credit,
-            4,
-            credit_amount.astype(np.int64),
-            np.ones(len(credit), np.int64),
-            plan_price[credit],
-            unit[credit],
-            recurring=True,
-            label="Service credit",
-        )
-    )
-    oo = np.nonzero(kind == _ROW_ONE_OFF)[0]
-    pick = rng.integers(0, len(_ONE_OFF_AMOUNTS), size=len(oo))
-    lines.append(
-        _line_block(
-            info,
-            oo,
-            0,
-            _ONE_OFF_AMOUNTS[pick],
-            np.ones(len(oo), np.int64),
-            104 + pick,
-            _ONE_OFF_AMOUNTS[pick],
-            recurring=False,
-            label=pl.Series(_ONE_OFF_NAMES).gather(pick),
-        )
-    )
     line_frame = pl.concat(lines, how="vertical_relaxed").sort(["row", "_seq"])
-    line_frame = line_frame.with_columns(
-        stripe_ids(b"il", line_offset + np.arange(line_frame.height, dtype=np.int64), rng).alias(
-            "id"
-        )
-    )
+    ids = stripe_ids(b"il", line_offset + np.arange(line_frame.height, dtype=np.int64), rng)
+    line_frame = line_frame.with_columns(ids.alias("id"))
     per_invoice = (
         line_frame.select("row", "amount", _line_json().alias("json"))
         .group_by("row", maintain_order=True)
@@ -388,7 +409,7 @@ def _lines(
         )
     )
     # Every invoice has at least one line, so per_invoice is aligned with the invoice rows.
-    assert per_invoice.height == n
+    assert per_invoice.height == rows.n
     amount_due = np.maximum(per_invoice["total"].to_numpy(), 0)
     return line_frame, amount_due, per_invoice["lines_json"]
 
