@@ -1,8 +1,8 @@
 """On the PostgreSQL target, the raw layer is loaded into `raw.<table>` tables before dbt runs.
 
 On DuckDB, dbt reads the Parquet raw layer through views (see macros/create_raw_views.sql);
-PostgreSQL cannot read Parquet, so each raw table is replaced from its Parquet files in one
-transaction: DuckDB writes them as CSV and PostgreSQL's COPY reads that.
+PostgreSQL cannot read Parquet, so each raw table of `sources.RAW_TABLES` is replaced from its
+Parquet files in one transaction: DuckDB writes them as CSV and PostgreSQL's COPY reads that.
 """
 
 from __future__ import annotations
@@ -15,21 +15,7 @@ import psycopg
 
 from orchestration.settings import Settings
 from orchestration.warehouse import pg_dsn
-
-# Folder under the raw directory -> raw table name.
-RAW_FOLDERS = {
-    "crm_accounts": "crm_accounts",
-    "crm_contacts": "crm_contacts",
-    "billing_customers": "billing_customers",
-    "billing_subscriptions": "billing_subscriptions",
-    "billing_invoices": "billing_invoices",
-    "billing_invoice_lines": "billing_invoice_lines",
-    "call_center_calls": "call_center_calls",
-    "call_center_surveys": "call_center_surveys",
-    "finance_fx_rates": "finance_fx_rates",
-    "_rejects/*": "rejects",
-    "_files": "ingested_files",
-}
+from sources import RAW_TABLES
 
 _PG_TYPES = {
     "VARCHAR": "text",
@@ -56,8 +42,9 @@ def load_raw_into_postgres(settings: Settings) -> dict[str, int]:
         tempfile.TemporaryDirectory() as tmp,
     ):
         cur.execute("create schema if not exists raw")
-        for folder, table in RAW_FOLDERS.items():
-            files = f"{settings.raw_dir}/{folder}/*.parquet"
+        for raw_table in RAW_TABLES:
+            table = raw_table.name
+            files = f"{settings.raw_dir}/{raw_table.files}"
             relation = local.sql("select * from read_parquet(?)", params=[files])
             columns = ", ".join(
                 f"{_ident(name)} {_PG_TYPES[str(kind)]}"

@@ -11,7 +11,8 @@ parse JSON arrays; `sources/stripe_lines.py` completes them (price-id-only lines
 more lines than Stripe embeds).
 """
 
-from sources.contract import Entity, Field
+from sources.contract import ChildTable, Entity, Field
+from sources.stripe_lines import StripeLineCompletion
 
 CURRENCY = {"pattern": "[a-z]{3}", "pattern_label": "an ISO 4217 code in lower case"}
 
@@ -80,47 +81,6 @@ SUBSCRIPTIONS = Entity(
     ),
 )
 
-INVOICES = Entity(
-    system="billing",
-    name="invoices",
-    format="jsonl",
-    key=("id",),
-    description="Stripe Invoice: what was billed, for which periods; the source of MRR.",
-    fields=(
-        Field("id", "string", required=True, pattern="in_.+", pattern_label="an in_ id"),
-        Field("customer", "string", required=True, pattern="cus_.+", pattern_label="a cus_ id"),
-        Field(
-            "subscription",
-            "string",
-            alternatives=(
-                (
-                    "$.parent.subscription_details.subscription",
-                    "$.parent.type",
-                    "subscription_details",
-                ),
-            ),
-            pattern="sub_.+",
-            pattern_label="a sub_ id",
-        ),
-        Field(
-            "status",
-            "string",
-            required=True,
-            allowed=("draft", "open", "paid", "void", "uncollectible"),
-        ),
-        Field("currency", "string", required=True, **CURRENCY),
-        Field("created", "integer", required=True),
-        Field("due_date", "integer"),
-        Field("amount_due", "integer", required=True),
-        Field("amount_paid", "integer", required=True),
-        Field("amount_remaining", "integer", required=True),
-        Field("paid_at", "integer", path="$.status_transitions.paid_at"),
-        Field("lines", "object", required=True),
-        # true when Stripe embedded only the first page of the lines (see INVOICE_LINE_ITEMS)
-        Field("lines_has_more", "boolean", path="$.lines.has_more"),
-    ),
-)
-
 # One element of an invoice's `lines.data`; validated with its invoice (a bad line rejects the
 # invoice, since its totals would no longer add up) and stored in `raw.billing_invoice_lines`.
 INVOICE_LINE_FIELDS = (
@@ -176,6 +136,7 @@ PRICES = Entity(
     format="jsonl",
     key=("id",),
     description="Stripe Price (optional): the recurring interval of lines that carry only a price id.",
+    in_warehouse=False,
     fields=(
         Field("id", "string", required=True),
         Field("currency", "string", **CURRENCY),
@@ -204,12 +165,73 @@ INVOICE_LINE_ITEMS = Entity(
         "Stripe invoice line items (optional): the lines of invoices with more lines than "
         "Stripe embeds (`lines.has_more`)."
     ),
+    in_warehouse=False,
     fields=(
         Field("invoice", "string", required=True, pattern="in_.+", pattern_label="an in_ id"),
         Field("id", "string", required=True),
         *INVOICE_LINE_FIELDS[1:],
     ),
     rules=LINE_RULES,
+)
+
+INVOICE_LINES = ChildTable(
+    table="billing_invoice_lines",
+    array="lines.data",
+    parent_key="id",
+    parent_column="invoice_id",
+    index_column="line_index",
+    fields=INVOICE_LINE_FIELDS,
+    rules=LINE_RULES,
+    description="Invoice lines (`lines.data`) of every ingested invoice version.",
+)
+
+# Invoices are completed at ingestion from these, so they are ingested first.
+LINE_COMPLETION = StripeLineCompletion(
+    subscriptions=SUBSCRIPTIONS, prices=PRICES, line_items=INVOICE_LINE_ITEMS, lines=INVOICE_LINES
+)
+
+INVOICES = Entity(
+    system="billing",
+    name="invoices",
+    format="jsonl",
+    key=("id",),
+    description="Stripe Invoice: what was billed, for which periods; the source of MRR.",
+    fields=(
+        Field("id", "string", required=True, pattern="in_.+", pattern_label="an in_ id"),
+        Field("customer", "string", required=True, pattern="cus_.+", pattern_label="a cus_ id"),
+        Field(
+            "subscription",
+            "string",
+            alternatives=(
+                (
+                    "$.parent.subscription_details.subscription",
+                    "$.parent.type",
+                    "subscription_details",
+                ),
+            ),
+            pattern="sub_.+",
+            pattern_label="a sub_ id",
+        ),
+        Field(
+            "status",
+            "string",
+            required=True,
+            allowed=("draft", "open", "paid", "void", "uncollectible"),
+        ),
+        Field("currency", "string", required=True, **CURRENCY),
+        Field("created", "integer", required=True),
+        Field("due_date", "integer"),
+        Field("amount_due", "integer", required=True),
+        Field("amount_paid", "integer", required=True),
+        Field("amount_remaining", "integer", required=True),
+        Field("paid_at", "integer", path="$.status_transitions.paid_at"),
+        Field("lines", "object", required=True),
+        # true when Stripe embedded only the first page of the lines (see INVOICE_LINE_ITEMS)
+        Field("lines_has_more", "boolean", path="$.lines.has_more"),
+    ),
+    child=INVOICE_LINES,
+    completion=LINE_COMPLETION,
+    needs=LINE_COMPLETION.needs,
 )
 
 ENTITIES = (CUSTOMERS, SUBSCRIPTIONS, PRICES, INVOICE_LINE_ITEMS, INVOICES)

@@ -7,7 +7,13 @@ classes; the reader and validator are generic over them, so a new entity is a de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import duckdb
+    import pyarrow as pa
 
 # How a field is typed in the contract, and so how its raw value is checked and converted.
 FieldType = Literal[
@@ -67,6 +73,45 @@ class Field:
 
 
 @dataclass(frozen=True)
+class ChildTable:
+    """Records nested in an array of each parent record, flattened at ingestion into a raw table
+    of their own so that no SQL downstream has to parse JSON arrays (Stripe invoice lines).
+
+    The elements are validated with their parent: a bad element rejects the parent record, whose
+    totals would no longer add up.
+    """
+
+    table: str  # raw table name
+    array: str  # where the array sits in the parent record, e.g. `lines.data`
+    parent_key: str  # the parent's raw column that identifies it
+    parent_column: str  # the child table's column holding the parent's key
+    index_column: str  # the child table's column holding the element's position (1-based)
+    fields: tuple[Field, ...]  # paths relative to one element
+    rules: tuple[tuple[str, str], ...] = ()  # as Entity.rules, over an element's fields
+    description: str = ""
+
+    @property
+    def json_path(self) -> str:
+        return f"$.{self.array}"
+
+
+class Completion(Protocol):
+    """Completes an entity's records at ingestion from entities ingested before it (Entity.needs),
+    as `sources/stripe_lines.py` completes invoice lines from prices and paged line items."""
+
+    def load_context(self, con: duckdb.DuckDBPyConnection, raw_dir: Path) -> str:
+        """Load what completion reads from the raw layer into `con`; return its fingerprint."""
+        ...
+
+    def complete(
+        self, con: duckdb.DuckDBPyConnection, typed: pa.Table
+    ) -> tuple[pa.Table, pa.Table, bool]:
+        """(records with `_reason` set on those now rejected, child rows of the valid ones,
+        whether the loaded context was used)."""
+        ...
+
+
+@dataclass(frozen=True)
 class Entity:
     """A landing entity: where its files land, how they are read and what a record must hold."""
 
@@ -92,6 +137,14 @@ class Entity:
     rules: tuple[tuple[str, str], ...] = ()
     # Raw table name when it differs from `<system>_<name>`.
     table_name: str | None = None
+    # Records nested in an array of each record, flattened into a raw table of their own.
+    child: ChildTable | None = None
+    # Entities ingested before this one, because its completion reads them from the raw layer.
+    needs: tuple[Entity, ...] = ()
+    completion: Completion | None = None
+    # False for an entity read only at ingestion, to complete others: the warehouse has no view
+    # of it (Stripe prices and paged invoice line items).
+    in_warehouse: bool = True
 
     @property
     def table(self) -> str:
@@ -106,6 +159,11 @@ class Entity:
     def suffixes(self) -> tuple[str, ...]:
         formats = (self.format, "csv") if self.csv_too else (self.format,)
         return tuple(s for f in formats for s in (f".{f}", f".{f}.gz"))
+
+    @property
+    def raw_tables(self) -> tuple[str, ...]:
+        """Every raw table ingesting this entity writes: its own and its child table's."""
+        return (self.table,) + ((self.child.table,) if self.child else ())
 
     def format_of(self, file_name: str) -> Literal["jsonl", "csv"]:
         """How a landing file of this entity is read, by its name."""

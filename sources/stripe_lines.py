@@ -9,24 +9,23 @@ reads from the raw layer (already ingested: the invoices asset depends on these 
 An invoice with a recurring line whose interval stays unknown, or whose lines stay incomplete, is
 rejected whole with that reason: counted as one-off lines its revenue would silently leave MRR.
 
-Which invoice files used this context is recorded (`<manifest>.context.json`), so that they are
-validated again whenever the known prices or the delivered line items change.
+Which invoice files used this context is recorded beside the manifest (RawStore.write_contexts),
+so that they are validated again whenever the known prices or the delivered line items change.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sources.billing import INVOICE_LINE_FIELDS, INVOICE_LINE_ITEMS, PRICES, SUBSCRIPTIONS
-from sources.validate import invoice_lines
+from sources.contract import ChildTable, Entity
+from sources.validate import child_rows
 
 SUBSCRIPTION_LINE_TYPES = ("subscription", "subscription_item_details")
-_LINE_COLUMNS = [f.raw_column for f in INVOICE_LINE_FIELDS]
 _SQL_TYPES = {"integer": "bigint", "boolean": "boolean"}
 
 
@@ -37,11 +36,35 @@ def _parquet(raw_dir: Path, table: str) -> str | None:
     return f"read_parquet('{(folder / '*.parquet').as_posix().replace(chr(39), chr(39) * 2)}')"
 
 
-def load_context(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> str:
+@dataclass(frozen=True)
+class StripeLineCompletion:
+    """The invoices' completion (Entity.completion): from the entities it reads, ingested first."""
+
+    subscriptions: Entity  # their items embed prices
+    prices: Entity
+    line_items: Entity  # the lines Stripe did not embed
+    lines: ChildTable  # the invoices' flattened lines
+
+    @property
+    def needs(self) -> tuple[Entity, ...]:
+        return (self.subscriptions, self.prices, self.line_items)
+
+    def load_context(self, con: duckdb.DuckDBPyConnection, raw_dir: Path) -> str:
+        return load_context(con, raw_dir, self)
+
+    def complete(
+        self, con: duckdb.DuckDBPyConnection, typed: pa.Table
+    ) -> tuple[pa.Table, pa.Table, bool]:
+        return complete(con, typed, self.lines)
+
+
+def load_context(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, inputs: StripeLineCompletion
+) -> str:
     """Create `known_prices` and `delivered_lines` in `con`; return a fingerprint of both."""
     latest = "_delivery_date desc, _source_file desc, _source_line desc"
-    prices = _parquet(raw_dir, PRICES.table)
-    subscriptions = _parquet(raw_dir, SUBSCRIPTIONS.table)
+    prices = _parquet(raw_dir, inputs.prices.table)
+    subscriptions = _parquet(raw_dir, inputs.subscriptions.table)
     sources = []
     if prices:
         sources.append(f"""
@@ -73,13 +96,13 @@ def load_context(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> str:
         where price_id is not null
         qualify row_number() over (partition by price_id order by {order}) = 1
     """)
-    items = _parquet(raw_dir, INVOICE_LINE_ITEMS.table)
-    columns = ", ".join(f'"{c}"' for c in _LINE_COLUMNS)
+    items = _parquet(raw_dir, inputs.line_items.table)
+    columns = ", ".join(f'"{f.raw_column}"' for f in inputs.lines.fields)
     source = items or (
         "(select null::varchar as invoice, "
         + ", ".join(
             f'null::{_SQL_TYPES.get(f.type, "varchar")} as "{f.raw_column}"'
-            for f in INVOICE_LINE_FIELDS
+            for f in inputs.lines.fields
         )
         + ", null::date as _delivery_date, null::varchar as _source_file, "
         "null::bigint as _source_line where false)"
@@ -100,17 +123,20 @@ def load_context(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> str:
     """).fetchone()[0]
 
 
-def complete(con: duckdb.DuckDBPyConnection, typed: pa.Table) -> tuple[pa.Table, pa.Table, bool]:
+def complete(
+    con: duckdb.DuckDBPyConnection, typed: pa.Table, invoice_lines: ChildTable
+) -> tuple[pa.Table, pa.Table, bool]:
     """Complete the lines of a batch of typed invoices.
 
     Returns the invoices with `_reason` set on those now rejected, the flattened lines of the
     invoices that stay valid, and whether any invoice needed `load_context`'s tables.
     """
     valid = typed.filter(pc.is_null(typed["_reason"]))
-    embedded = invoice_lines(con, valid)
+    embedded = child_rows(con, invoice_lines, valid)
+    line_columns = [f.raw_column for f in invoice_lines.fields]
     con.register("batch_invoices", valid)
     con.register("embedded_lines", embedded)
-    columns = ", ".join(f'"{c}"' for c in _LINE_COLUMNS)
+    columns = ", ".join(f'"{c}"' for c in line_columns)
     try:
         con.execute(f"""
             create or replace temp table completed_lines as
@@ -120,7 +146,7 @@ def complete(con: duckdb.DuckDBPyConnection, typed: pa.Table) -> tuple[pa.Table,
                               where e.line_no = i.line_no), 0)
                     + row_number() over (partition by i.line_no
                         order by d._delivery_date, d._source_file, d._source_line) as line_index,
-                    {", ".join(f'd."{c}"' for c in _LINE_COLUMNS)}
+                    {", ".join(f'd."{c}"' for c in line_columns)}
                 from batch_invoices i
                 join delivered_lines d on d.invoice = i.id
                 where i.lines_has_more and not exists (
@@ -202,20 +228,3 @@ def complete(con: duckdb.DuckDBPyConnection, typed: pa.Table) -> tuple[pa.Table,
             typed.schema.get_field_index("_reason"), "_reason", pa.array(updated, pa.string())
         )
     return typed, lines, used
-
-
-def context_path(manifest: Path) -> Path:
-    return manifest.with_suffix(".context.json")
-
-
-def read_context(manifest: Path) -> dict[str, str]:
-    """Per invoice file that needed other deliveries: the fingerprint it was validated against."""
-    path = context_path(manifest)
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def write_context(manifest: Path, used: dict[str, str]) -> None:
-    path = context_path(manifest)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(used, sort_keys=True, indent=0))
-    tmp.replace(path)

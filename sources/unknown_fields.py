@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from sources.billing import INVOICE_LINE_FIELDS, INVOICES
 from sources.contract import Entity, Field
 
 ARRAY = "[]"
@@ -42,8 +41,8 @@ def _segments(path: str) -> list[str]:
 def known_tree(entity: Entity) -> _Node:
     root = _Node()
     fields: list[tuple[str, Field]] = [("$", f) for f in entity.fields]
-    if entity is INVOICES:
-        fields += [("$.lines.data[*]", f) for f in INVOICE_LINE_FIELDS]
+    if entity.child:  # its elements' fields are known too
+        fields += [(entity.child.json_path + "[*]", f) for f in entity.child.fields]
     for prefix, f in fields:
         for path, guard, _ in f.json_sources:
             for p, is_value in ((path, True), (guard, False)):

@@ -11,8 +11,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from sources.billing import INVOICE_LINE_FIELDS, INVOICES, LINE_RULES
-from sources.contract import Entity, Field
+from sources.contract import ChildTable, Entity, Field
 
 # Salesforce datetimes as its REST API, Bulk API and Data Loader write them: with or without
 # milliseconds, and `Z`, `+0000` or `+00:00` as the offset. All mean an instant, stored in UTC.
@@ -197,9 +196,7 @@ def _checks(
 def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Table) -> pa.Table:
     """Typed records of a JSONL batch with a `_reason` column (null when the record is valid)."""
     columns, reasons = _checks(entity.fields, entity, "jsonl", rules=entity.rules)
-    line_reason = "null"
-    if entity is INVOICES:
-        line_reason = "lines.reason"
+    child = entity.child
     con.register("batch", batch)
     documents = (
         "select line_no, raw, case when json_valid(raw) and json_type(raw) = 'OBJECT' "
@@ -209,14 +206,15 @@ def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Tab
         with parsed as materialized (
             select *, {_extract_all(entity.fields, "j")} as v from ({documents})
         ),
-        {_invoice_line_reasons_cte() if entity is INVOICES else "lines as (select null)"}
+        {_child_reasons_cte(child) if child else "children as (select null)"}
         select line_no, raw,
             case when j is null then 'malformed JSON: not a JSON object'
-                 else nullif(concat_ws('; ', {", ".join(reasons)}, {line_reason}), '') end
+                 else nullif(concat_ws('; ', {", ".join(reasons)},
+                                       {"children.reason" if child else "null"}), '') end
                 as _reason,
             {", ".join(columns)}
         from parsed
-        {"left join lines using (line_no)" if entity is INVOICES else ""}
+        {"left join children using (line_no)" if child else ""}
         order by line_no
     """
     try:
@@ -225,51 +223,55 @@ def validate_jsonl(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Tab
         con.unregister("batch")
 
 
-def _invoice_line_reasons_cte() -> str:
+def _child_reasons_cte(child: ChildTable) -> str:
+    """`children`: per parent record, the reasons of its bad elements (or of a missing array)."""
     _, reasons = _checks(
-        INVOICE_LINE_FIELDS, None, "jsonl", values="lv", prefix="lines.data[].", rules=LINE_RULES
+        child.fields, None, "jsonl", values="lv", prefix=f"{child.array}[].", rules=child.rules
     )
     return f"""
         exploded as (
-            select line_no, {_extract_all(INVOICE_LINE_FIELDS, "l")} as lv
+            select line_no, {_extract_all(child.fields, "l")} as lv
             from (
-                select line_no, unnest(json_extract(j, '$.lines.data[*]')) as l
-                from parsed where json_type(j, '$.lines.data') = 'ARRAY'
+                select line_no, unnest(json_extract(j, {_q(child.json_path + "[*]")})) as l
+                from parsed where json_type(j, {_q(child.json_path)}) = 'ARRAY'
             )
         ),
-        lines as (
+        children as (
             select line_no,
                 nullif(string_agg(distinct nullif(concat_ws('; ', {", ".join(reasons)}), ''), '; '),
                        '') as reason
             from exploded group by line_no
             union all
-            select line_no, 'lines.data: expected an array' from parsed
-            where j is not null and coalesce(json_type(j, '$.lines.data'), 'NULL') <> 'ARRAY'
+            select line_no, {_q(child.array + ": expected an array")} from parsed
+            where j is not null and coalesce(json_type(j, {_q(child.json_path)}), 'NULL') <> 'ARRAY'
         )"""
 
 
-def invoice_lines(con: duckdb.DuckDBPyConnection, invoices: pa.Table) -> pa.Table:
-    """Flatten the lines of valid invoices: one row per element of `lines.data`."""
-    columns, _ = _checks(INVOICE_LINE_FIELDS, None, "jsonl", values="lv")
-    con.register("invoices", invoices)
+def child_rows(con: duckdb.DuckDBPyConnection, child: ChildTable, parents: pa.Table) -> pa.Table:
+    """Flatten the child records of valid parents: one row per element of the child array."""
+    columns, _ = _checks(child.fields, None, "jsonl", values="lv")
+    parent_key, parent_column = _ident(child.parent_key), _ident(child.parent_column)
+    index = _ident(child.index_column)
+    con.register("parents", parents)
     try:
         return _arrow(
             con.sql(f"""
             with documents as (
-                select line_no, id as invoice_id, json_extract(raw, '$.lines.data[*]') as ls
-                from invoices
+                select line_no, {parent_key} as {parent_column},
+                    json_extract(raw, {_q(child.json_path + "[*]")}) as elements
+                from parents
             ),
             exploded as (
-                select line_no, invoice_id, line_index,
-                    {_extract_all(INVOICE_LINE_FIELDS, "ls[line_index]")} as lv
-                from (select *, generate_subscripts(ls, 1) as line_index from documents)
+                select line_no, {parent_column}, {index},
+                    {_extract_all(child.fields, f"elements[{index}]")} as lv
+                from (select *, generate_subscripts(elements, 1) as {index} from documents)
             )
-            select line_no, invoice_id, line_index, {", ".join(columns)}
-            from exploded order by line_no, line_index
+            select line_no, {parent_column}, {index}, {", ".join(columns)}
+            from exploded order by line_no, {index}
         """)
         )
     finally:
-        con.unregister("invoices")
+        con.unregister("parents")
 
 
 def validate_csv(con: duckdb.DuckDBPyConnection, entity: Entity, batch: pa.Table) -> pa.Table:

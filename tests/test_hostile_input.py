@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 import sources
+from sources.ingest import ingest_entity
 from sources.landing import as_of_date, discover
-from sources.raw_store import ingest_entity
 from tests.conftest import write_jsonl, write_text
 
 ACCOUNT = {

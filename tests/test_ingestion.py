@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import sources
-from sources.raw_store import ingest_entity
+from sources.ingest import ingest_entity
 from tests.conftest import write_jsonl, write_text
 
 ACCOUNT = {

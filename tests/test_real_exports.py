@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from sources.billing import CUSTOMERS, INVOICE_LINE_ITEMS, INVOICES, PRICES, SUBSCRIPTIONS
 from sources.crm import ACCOUNTS, CONTACTS
-from sources.raw_store import ingest_entity
+from sources.ingest import ingest_entity
 from tests.conftest import FIXTURES, write_jsonl, write_text
 
 STRIPE_EXAMPLES = FIXTURES / "stripe_openapi"

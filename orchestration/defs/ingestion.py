@@ -10,11 +10,8 @@ import dagster as dg
 from orchestration.defs.extract import extract_deps
 from orchestration.defs.resources import C360Settings
 from sources import ENTITIES, Entity
-from sources.billing import INVOICE_LINE_ITEMS, INVOICES, PRICES, SUBSCRIPTIONS
-from sources.raw_store import INVOICE_LINES_TABLE, IngestSummary, ingest_entity
+from sources.ingest import IngestSummary, ingest_entity
 
-# Invoices are completed at ingestion from these (sources/stripe_lines.py): they are read first.
-INVOICE_INPUTS = (SUBSCRIPTIONS, PRICES, INVOICE_LINE_ITEMS)
 TOP_UNKNOWN, FIRST_IGNORED = 5, 5
 # Reading a landing file is mostly Arrow/DuckDB work, which runs outside Python's lock.
 INGEST_THREADS = min(4, os.cpu_count() or 1)
@@ -68,17 +65,16 @@ def _specs(entity: Entity) -> list[dg.AssetSpec]:
             group_name="ingestion",
             kinds={"python", "parquet"},
             description=f"{entity.description} Landing `{entity.landing_path}/` -> `raw.{entity.table}`.",
-            deps=extract_deps(entity.landing_path)
-            + ([["raw", e.table] for e in INVOICE_INPUTS] if entity is INVOICES else []),
+            deps=extract_deps(entity.landing_path) + [["raw", e.table] for e in entity.needs],
         )
     ]
-    if entity is INVOICES:  # the invoices' lines are flattened into a raw table of their own
+    if entity.child:  # written by the same ingestion, into a raw table of its own
         specs.append(
             dg.AssetSpec(
-                key=["raw", INVOICE_LINES_TABLE],
+                key=["raw", entity.child.table],
                 group_name="ingestion",
                 kinds={"python", "parquet"},
-                description="Invoice lines (`lines.data`) of every ingested invoice version.",
+                description=entity.child.description,
                 deps=extract_deps(entity.landing_path),
             )
         )
@@ -124,16 +120,16 @@ def ingest(context: dg.AssetExecutionContext, settings: C360Settings):
 
 
 def _in_parallel(entities: list[Entity], work):
-    """(entity, result or exception) for every entity; invoices start once their inputs are read
-    (they are completed from subscriptions, prices and line items at ingestion)."""
+    """(entity, result or exception) for every entity; an entity that needs others (its completion
+    reads them from the raw layer) starts once those selected are read."""
     with ThreadPoolExecutor(max_workers=INGEST_THREADS, thread_name_prefix="ingest") as pool:
-        first = sorted(
-            (e for e in entities if e is not INVOICES), key=lambda e: e not in INVOICE_INPUTS
-        )
+        needed = {n for e in entities for n in e.needs}
+        # what others wait for is read first
+        first = sorted((e for e in entities if not e.needs), key=lambda e: e not in needed)
         futures = {e: pool.submit(work, e) for e in first}
-        if INVOICES in entities:
-            wait([futures[e] for e in INVOICE_INPUTS if e in futures])
-            futures[INVOICES] = pool.submit(work, INVOICES)
+        for entity in (e for e in entities if e.needs):
+            wait([futures[n] for n in entity.needs if n in futures])
+            futures[entity] = pool.submit(work, entity)
         for entity in entities:
             future = futures[entity]
             yield entity, future.exception() or future.result()
@@ -151,8 +147,8 @@ def _materialize(context: dg.AssetExecutionContext, entity: Entity, summary, sec
     for note in summary_notes(metadata):
         context.log.warning(f"{entity.table}: {note}")
     yield dg.MaterializeResult(asset_key=["raw", entity.table], metadata=metadata)
-    if entity is INVOICES:
-        yield dg.MaterializeResult(asset_key=["raw", INVOICE_LINES_TABLE])
+    if entity.child:
+        yield dg.MaterializeResult(asset_key=["raw", entity.child.table])
 
 
 def report_boundary(context: dg.AssetExecutionContext, summary) -> None:

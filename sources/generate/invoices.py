@@ -90,8 +90,57 @@ def build_invoices(
     invoice_offset: int,
     line_offset: int,
 ) -> Invoices:
+    """Every invoice's versions, and what they tell the other billing objects.
+
+    The steps draw from `rng` in a fixed order: the same seed makes the same invoices.
+    """
+    cycles = _billing_cycles(rng, pop, life, cal)
+    one_off, one_off_created = _one_off_invoices(rng, pop, cal)
+    rows = _invoice_rows(pop, life, cycles, one_off, one_off_created)
+    line_frame, amount_due, lines_json = _lines(rng, pop, life, cycles, rows, line_offset)
+    history = _status_history(rng, cycles, rows)
+    versions = _versions(
+        rng,
+        pop,
+        life,
+        customer_ids,
+        sub_ids,
+        invoice_offset,
+        cal,
+        rows,
+        history,
+        amount_due,
+        lines_json,
+    )
+    events = _events(cal, cycles, rows, history)
+    return Invoices(versions, events, rows.n, line_frame.height)
+
+
+@dataclass(frozen=True)
+class _Cycles:
+    """One row per subscription billing period that has started: the invoices' backbone."""
+
+    sub: np.ndarray
+    month: np.ndarray
+    cust: np.ndarray
+    period_start: np.ndarray
+    period_end: np.ndarray
+    interval: np.ndarray
+    qty: np.ndarray
+    qty_before: np.ndarray
+    first: np.ndarray
+    changed: np.ndarray  # seats changed since the previous period
+    previous_start: np.ndarray
+    changed_at: np.ndarray
+    void: np.ndarray  # voided and re-issued
+    void_at: np.ndarray
+    created: np.ndarray
+
+
+def _billing_cycles(
+    rng: np.random.Generator, pop: Population, life: Lifecycle, cal: Calendar
+) -> _Cycles:
     as_of = cal.as_of_ts
-    # --- one row per subscription invoice -------------------------------------------------
     sub, month = np.nonzero(life.billed)
     cust = life.cust[sub]
     period_start = cal.month_starts[month] + pop.anchor[cust]
@@ -111,154 +160,247 @@ def build_invoices(
     void = rng.random(n_sub_rows) < _VOID_REISSUE
     void_at = period_start + rng.integers(2 * HOUR, 4 * DAY, size=n_sub_rows)
     created = np.where(void, void_at, period_start)
+    return _Cycles(
+        sub,
+        month,
+        cust,
+        period_start,
+        period_end,
+        interval,
+        qty,
+        qty_before,
+        first,
+        changed,
+        previous_start,
+        changed_at,
+        void,
+        void_at,
+        created,
+    )
 
-    # One-off invoices outside any subscription, some still in draft.
+
+def _one_off_invoices(
+    rng: np.random.Generator, pop: Population, cal: Calendar
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-off invoices outside any subscription (some still in draft): customer, created."""
     share = _ONE_OFF_PER_YEAR * (cal.months + 1) / 12
     one_off = np.nonzero(pop.is_payer & (rng.random(pop.n) < share))[0]
     one_off_month = rng.integers(pop.acq_month[one_off], cal.months + 1)
     one_off_created = cal.month_starts[one_off_month] + rng.integers(0, 28 * DAY, size=len(one_off))
-    ok = one_off_created < as_of
-    one_off, one_off_created = one_off[ok], one_off_created[ok]
+    ok = one_off_created < cal.as_of_ts
+    return one_off[ok], one_off_created[ok]
 
-    voided = np.nonzero(void)[0]
+
+@dataclass(frozen=True)
+class _InvoiceRows:
+    """One row per invoice: the cycles, then the voided first issues, then the one-offs."""
+
+    frame: pl.DataFrame  # kind, sub, cust, created, period_start, period_end, interval, qty, first
+    voided: np.ndarray  # the cycles voided and re-issued, in the order of their rows
+    kind: np.ndarray
+    cust: np.ndarray
+    sub: np.ndarray  # -1 for a one-off
+    currency: np.ndarray
+    billing_no: np.ndarray
+    send_invoice: np.ndarray
+    created: np.ndarray
+    real: np.ndarray  # a subscription cycle's invoice that stands
+
+    @property
+    def n(self) -> int:
+        return self.frame.height
+
+
+def _invoice_rows(
+    pop: Population,
+    life: Lifecycle,
+    cycles: _Cycles,
+    one_off: np.ndarray,
+    one_off_created: np.ndarray,
+) -> _InvoiceRows:
+    c = cycles
+    voided = np.nonzero(c.void)[0]
+    n_cycles, n_one_off = len(c.sub), len(one_off)
     rows = pl.DataFrame(
         {
             "kind": np.concatenate(
                 [
-                    np.full(n_sub_rows, _ROW_SUB),
+                    np.full(n_cycles, _ROW_SUB),
                     np.full(len(voided), _ROW_VOIDED),
-                    np.full(len(one_off), _ROW_ONE_OFF),
+                    np.full(n_one_off, _ROW_ONE_OFF),
                 ]
             ),
-            "sub": np.concatenate([sub, sub[voided], np.full(len(one_off), -1)]),
-            "cust": np.concatenate([cust, cust[voided], one_off]),
-            "created": np.concatenate([created, period_start[voided], one_off_created]),
-            "period_start": np.concatenate([period_start, period_start[voided], one_off_created]),
-            "period_end": np.concatenate([period_end, period_end[voided], one_off_created]),
-            "interval": np.concatenate(
-                [interval, interval[voided], np.zeros(len(one_off), np.int64)]
+            "sub": np.concatenate([c.sub, c.sub[voided], np.full(n_one_off, -1)]),
+            "cust": np.concatenate([c.cust, c.cust[voided], one_off]),
+            "created": np.concatenate([c.created, c.period_start[voided], one_off_created]),
+            "period_start": np.concatenate(
+                [c.period_start, c.period_start[voided], one_off_created]
             ),
-            "qty": np.concatenate([qty, qty[voided] + 1, np.ones(len(one_off), np.int64)]),
-            "first": np.concatenate([first, first[voided], np.zeros(len(one_off), bool)]),
+            "period_end": np.concatenate([c.period_end, c.period_end[voided], one_off_created]),
+            "interval": np.concatenate(
+                [c.interval, c.interval[voided], np.zeros(n_one_off, np.int64)]
+            ),
+            "qty": np.concatenate([c.qty, c.qty[voided] + 1, np.ones(n_one_off, np.int64)]),
+            "first": np.concatenate([c.first, c.first[voided], np.zeros(n_one_off, bool)]),
         }
     )
-    n = rows.height
     kind = rows["kind"].to_numpy()
     row_cust = rows["cust"].to_numpy()
     row_sub = rows["sub"].to_numpy()
     currency = np.where(row_sub >= 0, life.currency[np.maximum(row_sub, 0)], pop.currency[row_cust])
-    billing_no = np.where(row_sub >= 0, life.billing_no[np.maximum(row_sub, 0)], 0)
-    send_invoice = pop.send_invoice[row_cust]
-    row_created = rows["created"].to_numpy()
-    real = kind == _ROW_SUB
-
-    # --- lines --------------------------------------------------------------------------
-    tier = np.where(row_sub >= 0, life.tier[np.maximum(row_sub, 0)], 0)
-    row_interval = np.maximum(rows["interval"].to_numpy(), 1)
-    info = _Rows(
-        interval=rows["interval"].to_numpy(),
-        start=rows["period_start"].to_numpy(),
-        end=rows["period_end"].to_numpy(),
+    return _InvoiceRows(
+        frame=rows,
+        voided=voided,
+        kind=kind,
+        cust=row_cust,
+        sub=row_sub,
         currency=currency,
+        billing_no=np.where(row_sub >= 0, life.billing_no[np.maximum(row_sub, 0)], 0),
+        send_invoice=pop.send_invoice[row_cust],
+        created=rows["created"].to_numpy(),
+        real=kind == _ROW_SUB,
+    )
+
+
+@dataclass(frozen=True)
+class _Pricing:
+    """Per invoice row: what its lines are priced from."""
+
+    info: _Rows
+    unit: np.ndarray  # price per seat
+    qty: np.ndarray  # seats
+    plan_price: np.ndarray  # index into PRICE_CATALOGUE
+
+
+def _pricing(life: Lifecycle, rows: _InvoiceRows) -> _Pricing:
+    frame, row_sub = rows.frame, rows.sub
+    tier = np.where(row_sub >= 0, life.tier[np.maximum(row_sub, 0)], 0)
+    row_interval = np.maximum(frame["interval"].to_numpy(), 1)
+    info = _Rows(
+        interval=frame["interval"].to_numpy(),
+        start=frame["period_start"].to_numpy(),
+        end=frame["period_end"].to_numpy(),
+        currency=rows.currency,
         tier=tier,
     )
-    unit = unit_amount(currency, tier, row_interval)
-    row_qty = rows["qty"].to_numpy()
-    plan_price = price_index(currency, tier, row_interval)
-    subs_rows = np.nonzero(kind != _ROW_ONE_OFF)[0]
-    lines = [
-        _line_block(
-            info,
-            subs_rows,
-            0,
-            unit[subs_rows] * row_qty[subs_rows],
-            row_qty[subs_rows],
-            plan_price[subs_rows],
-            unit[subs_rows],
-            recurring=True,
-        ),
-    ]
-    # A seat change mid-period: credit the unused time of the old seats, charge the new ones.
-    chg = np.nonzero(real)[0][changed]
-    frac = (period_start[changed] - changed_at[changed]) / np.maximum(
-        period_start[changed] - previous_start[changed], 1
+    return _Pricing(
+        info,
+        unit_amount(rows.currency, tier, row_interval),
+        frame["qty"].to_numpy(),
+        price_index(rows.currency, tier, row_interval),
     )
-    span = (changed_at[changed], period_start[changed])
+
+
+def _plan_lines(rows: _InvoiceRows, pr: _Pricing) -> pl.DataFrame:
+    """The plan's line on every subscription invoice: seats times the price per seat."""
+    idx = np.nonzero(rows.kind != _ROW_ONE_OFF)[0]
+    unit = pr.unit[idx]
+    return _line_block(
+        pr.info, idx, 0, unit * pr.qty[idx], pr.qty[idx], pr.plan_price[idx], unit, recurring=True
+    )
+
+
+def _seat_change_lines(cycles: _Cycles, rows: _InvoiceRows, pr: _Pricing) -> list[pl.DataFrame]:
+    """A seat change mid-period: credit the unused time of the old seats, charge the new ones."""
+    changed = cycles.changed
+    chg = np.nonzero(rows.real)[0][changed]
+    frac = (cycles.period_start[changed] - cycles.changed_at[changed]) / np.maximum(
+        cycles.period_start[changed] - cycles.previous_start[changed], 1
+    )
+    span = (cycles.changed_at[changed], cycles.period_start[changed])
+    blocks = []
     for seq, sign, seats, label in (
-        (1, -1, qty_before[changed], "Unused time"),
-        (2, 1, qty[changed], "Remaining time"),
+        (1, -1, cycles.qty_before[changed], "Unused time"),
+        (2, 1, cycles.qty[changed], "Remaining time"),
     ):
-        amount = sign * np.round(seats * unit[chg] * frac).astype(np.int64)
-        lines.append(
+        amount = sign * np.round(seats * pr.unit[chg] * frac).astype(np.int64)
+        blocks.append(
             _line_block(
-                info,
+                pr.info,
                 chg,
                 seq,
                 amount,
                 seats,
-                plan_price[chg],
-                unit[chg],
+                pr.plan_price[chg],
+                pr.unit[chg],
                 recurring=True,
                 proration=True,
                 label=label,
                 period=span,
             )
         )
-    setup = np.nonzero(
-        real & rows["first"].to_numpy() & ~pop.pre_existing[row_cust] & (rng.random(n) < _SETUP)
-    )[0]
-    fee = _SETUP_FEE[currency[setup]]
-    lines.append(
-        _line_block(
-            info,
-            setup,
-            3,
-            fee,
-            np.ones(len(setup), np.int64),
-            100 + currency[setup],
-            fee,
-            recurring=False,
-            label="Setup fee",
-        )
+    return blocks
+
+
+def _setup_lines(
+    rng: np.random.Generator, pop: Population, rows: _InvoiceRows, pr: _Pricing
+) -> pl.DataFrame:
+    """A one-off setup fee on some new customers' first invoice."""
+    chosen = rng.random(rows.n) < _SETUP
+    first = rows.frame["first"].to_numpy()
+    setup = np.nonzero(rows.real & first & ~pop.pre_existing[rows.cust] & chosen)[0]
+    fee = _SETUP_FEE[rows.currency[setup]]
+    ones = np.ones(len(setup), np.int64)
+    price = 100 + rows.currency[setup]
+    return _line_block(pr.info, setup, 3, fee, ones, price, fee, recurring=False, label="Setup fee")
+
+
+def _credit_lines(rng: np.random.Generator, rows: _InvoiceRows, pr: _Pricing) -> pl.DataFrame:
+    """A service credit of 10-50 % of the plan on a few invoices."""
+    credit = np.nonzero(rows.real & (rng.random(rows.n) < _CREDIT))[0]
+    share = rng.uniform(0.1, 0.5, size=len(credit))
+    amount = -np.round(pr.unit[credit] * pr.qty[credit] * share)
+    return _line_block(
+        pr.info,
+        credit,
+        4,
+        amount.astype(np.int64),
+        np.ones(len(credit), np.int64),
+        pr.plan_price[credit],
+        pr.unit[credit],
+        recurring=True,
+        label="Service credit",
     )
-    credit = np.nonzero(real & (rng.random(n) < _CREDIT))[0]
-    credit_amount = -np.round(
-        unit[credit] * row_qty[credit] * rng.uniform(0.1, 0.5, size=len(credit))
-    )
-    lines.append(
-        _line_block(
-            info,
-            credit,
-            4,
-            credit_amount.astype(np.int64),
-            np.ones(len(credit), np.int64),
-            plan_price[credit],
-            unit[credit],
-            recurring=True,
-            label="Service credit",
-        )
-    )
-    oo = np.nonzero(kind == _ROW_ONE_OFF)[0]
+
+
+def _one_off_lines(rng: np.random.Generator, rows: _InvoiceRows, pr: _Pricing) -> pl.DataFrame:
+    """The single line of each one-off invoice, one of a few services."""
+    oo = np.nonzero(rows.kind == _ROW_ONE_OFF)[0]
     pick = rng.integers(0, len(_ONE_OFF_AMOUNTS), size=len(oo))
-    lines.append(
-        _line_block(
-            info,
-            oo,
-            0,
-            _ONE_OFF_AMOUNTS[pick],
-            np.ones(len(oo), np.int64),
-            104 + pick,
-            _ONE_OFF_AMOUNTS[pick],
-            recurring=False,
-            label=pl.Series(_ONE_OFF_NAMES).gather(pick),
-        )
+    amount = _ONE_OFF_AMOUNTS[pick]
+    return _line_block(
+        pr.info,
+        oo,
+        0,
+        amount,
+        np.ones(len(oo), np.int64),
+        104 + pick,
+        amount,
+        recurring=False,
+        label=pl.Series(_ONE_OFF_NAMES).gather(pick),
     )
+
+
+def _lines(
+    rng: np.random.Generator,
+    pop: Population,
+    life: Lifecycle,
+    cycles: _Cycles,
+    rows: _InvoiceRows,
+    line_offset: int,
+) -> tuple[pl.DataFrame, np.ndarray, pl.Series]:
+    """Every invoice's lines; each invoice's amount due and its lines as JSON."""
+    pr = _pricing(life, rows)
+    lines = [
+        _plan_lines(rows, pr),
+        *_seat_change_lines(cycles, rows, pr),
+        _setup_lines(rng, pop, rows, pr),
+        _credit_lines(rng, rows, pr),
+        _one_off_lines(rng, rows, pr),
+    ]
     line_frame = pl.concat(lines, how="vertical_relaxed").sort(["row", "_seq"])
-    line_frame = line_frame.with_columns(
-        stripe_ids(b"il", line_offset + np.arange(line_frame.height, dtype=np.int64), rng).alias(
-            "id"
-        )
-    )
+    ids = stripe_ids(b"il", line_offset + np.arange(line_frame.height, dtype=np.int64), rng)
+    line_frame = line_frame.with_columns(ids.alias("id"))
     per_invoice = (
         line_frame.select("row", "amount", _line_json().alias("json"))
         .group_by("row", maintain_order=True)
@@ -267,11 +409,30 @@ def build_invoices(
         )
     )
     # Every invoice has at least one line, so per_invoice is aligned with the invoice rows.
-    assert per_invoice.height == n
+    assert per_invoice.height == rows.n
     amount_due = np.maximum(per_invoice["total"].to_numpy(), 0)
-    lines_json = per_invoice["lines_json"]
+    return line_frame, amount_due, per_invoice["lines_json"]
 
-    # --- status history -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _History:
+    """How each invoice was paid, or not, and when."""
+
+    card: np.ndarray
+    fails: np.ndarray  # a card charge that failed at first
+    never: np.ndarray  # never paid
+    written_off: np.ndarray
+    paid_at: np.ndarray
+    uncollectible_at: np.ndarray
+    due_date: np.ndarray  # -1 without one
+    draft: np.ndarray
+    kind_void: np.ndarray
+    void_ts: np.ndarray
+    opened: np.ndarray
+
+
+def _status_history(rng: np.random.Generator, cycles: _Cycles, rows: _InvoiceRows) -> _History:
+    n, kind, send_invoice, row_created = rows.n, rows.kind, rows.send_invoice, rows.created
     card = ~send_invoice
     fails = card & (rng.random(n) < _CARD_FAILS)
     recovers = rng.random(n) < _CARD_RECOVERS
@@ -294,36 +455,68 @@ def build_invoices(
     draft = (kind == _ROW_ONE_OFF) & (rng.random(n) < _ONE_OFF_DRAFT)
     kind_void = kind == _ROW_VOIDED
     void_ts = np.zeros(n, dtype=np.int64)
-    void_ts[kind_void] = void_at[voided]
+    void_ts[kind_void] = cycles.void_at[rows.voided]
     opened = ~draft & ~(card & ~fails & ~kind_void)
+    return _History(
+        card,
+        fails,
+        never,
+        written_off,
+        paid_at,
+        uncollectible_at,
+        due_date,
+        draft,
+        kind_void,
+        void_ts,
+        opened,
+    )
 
-    every = np.arange(n)
+
+def _status_versions(
+    cal: Calendar, rows: _InvoiceRows, h: _History
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(invoice row, instant, status code) of every version up to the as-of date, in order."""
+    every, row_created = np.arange(rows.n), rows.created
+    settled = ~h.draft & ~h.kind_void
     version_parts = [
-        (every[draft], row_created[draft], DRAFT),
-        (every[opened], row_created[opened] + np.where(card[opened], HOUR, 0), OPEN),
+        (every[h.draft], row_created[h.draft], DRAFT),
+        (every[h.opened], row_created[h.opened] + np.where(h.card[h.opened], HOUR, 0), OPEN),
+        (every[settled & (h.paid_at < NEVER)], h.paid_at[settled & (h.paid_at < NEVER)], PAID),
+        (every[h.kind_void], h.void_ts[h.kind_void], VOID),
         (
-            every[~draft & ~kind_void & (paid_at < NEVER)],
-            paid_at[~draft & ~kind_void & (paid_at < NEVER)],
-            PAID,
-        ),
-        (every[kind_void], void_ts[kind_void], VOID),
-        (
-            every[~draft & ~kind_void & written_off],
-            uncollectible_at[~draft & ~kind_void & written_off],
+            every[settled & h.written_off],
+            h.uncollectible_at[settled & h.written_off],
             UNCOLLECTIBLE,
         ),
     ]
     v_row = np.concatenate([p[0] for p in version_parts])
     v_ts = np.concatenate([p[1] for p in version_parts])
     v_status = np.concatenate([np.full(len(p[0]), p[2]) for p in version_parts])
-    alive = v_ts < as_of
+    alive = v_ts < cal.as_of_ts
     v_row, v_ts, v_status = v_row[alive], v_ts[alive], v_status[alive]
     order = np.lexsort((v_status, v_ts, v_row))
-    v_row, v_ts, v_status = v_row[order], v_ts[order], v_status[order]
+    return v_row[order], v_ts[order], v_status[order]
 
-    invoice_id = stripe_ids(b"in", invoice_offset + every, rng)
+
+def _versions(
+    rng: np.random.Generator,
+    pop: Population,
+    life: Lifecycle,
+    customer_ids: tuple[pl.Series, pl.Series],
+    sub_ids: pl.Series,
+    invoice_offset: int,
+    cal: Calendar,
+    rows: _InvoiceRows,
+    history: _History,
+    amount_due: np.ndarray,
+    lines_json: pl.Series,
+) -> pl.DataFrame:
+    """Every invoice version as Stripe JSON: _rec, _ts, _seq (status code), _line."""
+    v_row, v_ts, v_status = _status_versions(cal, rows, history)
+    row_cust, row_sub = rows.cust, rows.sub
+    invoice_id = stripe_ids(b"in", invoice_offset + np.arange(rows.n), rng)
     customer = pl.select(
-        pl.when(pl.Series(billing_no == 1))
+        pl.when(pl.Series(rows.billing_no == 1))
         .then(customer_ids[1].gather(row_cust))
         .otherwise(customer_ids[0].gather(row_cust))
     ).to_series()
@@ -333,32 +526,37 @@ def build_invoices(
         .otherwise(None)
     ).to_series()
     # The base's first invoice in the history is just another cycle of an older subscription.
-    opening = rows["first"].to_numpy() & ~(
+    opening = rows.frame["first"].to_numpy() & ~(
         (life.kind[np.maximum(row_sub, 0)] == KIND_MAIN) & pop.pre_existing[row_cust]
     )
     reason = np.select(
-        [kind == _ROW_ONE_OFF, opening], ["manual", "subscription_create"], "subscription_cycle"
+        [rows.kind == _ROW_ONE_OFF, opening],
+        ["manual", "subscription_create"],
+        "subscription_cycle",
     )
+    due_date = history.due_date
     invoice_static = pl.DataFrame(
         {
             "id": invoice_id,
             "customer": customer,
             "subscription": subscription,
-            "currency": pl.Series(CURRENCIES).gather(currency),
-            "created": row_created,
+            "currency": pl.Series(CURRENCIES).gather(rows.currency),
+            "created": rows.created,
             "due_date": pl.select(
                 pl.when(pl.Series(due_date < 0)).then(None).otherwise(pl.Series(due_date))
             ).to_series(),
             "amount_due": amount_due,
-            "collection_method": np.where(send_invoice, "send_invoice", "charge_automatically"),
+            "collection_method": np.where(
+                rows.send_invoice, "send_invoice", "charge_automatically"
+            ),
             "billing_reason": reason,
             "lines_json": lines_json,
-            "paid_at": paid_at,
-            "void_ts": void_ts,
-            "uncollectible_at": uncollectible_at,
+            "paid_at": history.paid_at,
+            "void_ts": history.void_ts,
+            "uncollectible_at": history.uncollectible_at,
         }
     )
-    versions = (
+    return (
         invoice_static[v_row]
         .with_columns(
             pl.Series("_rec", v_row, dtype=pl.Int64),
@@ -368,11 +566,19 @@ def build_invoices(
         .select("_rec", "_ts", "_seq", _invoice_json())
     )
 
-    # --- what the subscription and customer objects learn from invoices ---------------------
+
+def _events(cal: Calendar, cycles: _Cycles, rows: _InvoiceRows, h: _History) -> InvoiceEvents:
+    """What the subscription and customer objects learn from invoices."""
+    as_of, changed = cal.as_of_ts, cycles.changed
+    row_sub, row_created = rows.sub, rows.created
     seat_changes = pl.DataFrame(
-        {"sub": sub[changed], "_ts": changed_at[changed], "quantity": qty[changed]}
+        {
+            "sub": cycles.sub[changed],
+            "_ts": cycles.changed_at[changed],
+            "quantity": cycles.qty[changed],
+        }
     )
-    failed = np.nonzero(real & fails)[0]
+    failed = np.nonzero(rows.real & h.fails)[0]
     dunning = pl.concat(
         [
             pl.DataFrame(
@@ -382,24 +588,21 @@ def build_invoices(
                     "status": "past_due",
                 }
             ),
-            pl.DataFrame({"sub": row_sub[failed], "_ts": paid_at[failed], "status": "active"}),
+            pl.DataFrame({"sub": row_sub[failed], "_ts": h.paid_at[failed], "status": "active"}),
             pl.DataFrame(
-                {"sub": row_sub[failed], "_ts": uncollectible_at[failed], "status": "unpaid"}
+                {"sub": row_sub[failed], "_ts": h.uncollectible_at[failed], "status": "unpaid"}
             ),
         ]
     ).filter(pl.col("_ts") < as_of)
-    late = np.nonzero(never & ~draft & ~kind_void)[0]
-    since = np.where(send_invoice[late], due_date[late], row_created[late] + 4 * DAY)
+    late = np.nonzero(h.never & ~h.draft & ~h.kind_void)[0]
+    since = np.where(rows.send_invoice[late], h.due_date[late], row_created[late] + 4 * DAY)
     delinquent_since = (
-        pl.DataFrame({"cust": row_cust[late], "billing_no": billing_no[late], "_ts": since})
+        pl.DataFrame({"cust": rows.cust[late], "billing_no": rows.billing_no[late], "_ts": since})
         .filter(pl.col("_ts") < as_of)
         .group_by(["cust", "billing_no"])
         .agg(pl.col("_ts").min())
     )
-
-    return Invoices(
-        versions, InvoiceEvents(seat_changes, dunning, delinquent_since), n, line_frame.height
-    )
+    return InvoiceEvents(seat_changes, dunning, delinquent_since)
 
 
 @dataclass(frozen=True)
