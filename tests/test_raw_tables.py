@@ -3,7 +3,7 @@ sources: the DuckDB views are made from dbt's list, the PostgreSQL load from the
 
 import json
 
-from orchestration.defs.dbt import ensure_manifest
+from orchestration.dbt_manifest import ensure_manifest
 from sources import RAW_TABLES
 
 
