@@ -1,7 +1,12 @@
-"""The quality gates: every suite in `expectations/` as an asset check, run in one step.
+"""The quality gates: every suite in `expectations/` as an asset check of the table it validates.
 
-One step (not one per suite) because GX costs seconds to import and each step re-imports code
-under the multiprocess executor. Suites marked blocking stop `published/cco_kpi_monthly`.
+Each check also depends on every other table its query reads, so the UI shows a gate beside its
+data and Dagster runs it once that data is built: the suites on raw tables right after ingestion
+(a blocking one that fails stops the warehouse build reading them), the others after the build.
+One definition (not one per suite), so that Dagster runs them in as few steps as that order
+allows: GX costs seconds to import and each step re-imports code under the multiprocess executor.
+Suites marked blocking stop `published/cco_kpi_monthly` (orchestration/defs/publish/assets.py),
+whichever table they are attached to.
 """
 
 import dagster as dg
@@ -14,6 +19,7 @@ from orchestration.defs.quality.acknowledgements import (
     record_acknowledgements,
 )
 from orchestration.defs.quality.gx_bridge import SuiteResult, Validator, load_suites
+from orchestration.defs.quality.raw_layer import raw_layer_frame, reads_raw_layer_only
 from orchestration.defs.resources import C360Settings
 from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.warehouse import query_frame
@@ -25,6 +31,7 @@ def _spec(suite) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         name=suite.name,
         asset=dg.AssetKey(list(suite.asset)),
+        additional_deps=suite.other_reads,
         blocking=suite.blocking,
         description=suite.description,
     )
@@ -63,7 +70,11 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
         if suite.name not in selected:
             continue
         try:
-            frame = query_frame(paths, suite.query)
+            frame = (
+                raw_layer_frame(paths, suite.query)
+                if reads_raw_layer_only([r.sql_name for r in suite.reads])
+                else query_frame(paths, suite.query)
+            )
             result = validator.validate(suite, frame)
         except Exception as exc:  # noqa: BLE001 - a suite that cannot run fails closed, with the reason
             result = SuiteResult(suite, False, 0, [], error=f"{type(exc).__name__}: {exc}")
