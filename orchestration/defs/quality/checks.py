@@ -14,6 +14,7 @@ import dagster as dg
 from orchestration.audit import record_gate_results
 from orchestration.defs.dbt import WAREHOUSE_POOL
 from orchestration.defs.quality.acknowledgements import (
+    IN_FORCE_TABLE,
     AcknowledgementError,
     acknowledgement_file,
     record_acknowledgements,
@@ -62,10 +63,13 @@ def _metadata(result: SuiteResult) -> dict:
 )
 def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
     paths = settings.paths
-    apply_acknowledgements(context, paths)
+    selected = {key.name for key in context.selected_asset_check_keys}
+    # Dagster may run the gates as more than one step: the acknowledgements are recorded once, by
+    # the step whose suites read them
+    if any(reads_acknowledgements(s) for s in SUITES if s.name in selected):
+        apply_acknowledgements(context, paths)
     validator = Validator()
     results: list[SuiteResult] = []
-    selected = {key.name for key in context.selected_asset_check_keys}
     for suite in SUITES:
         if suite.name not in selected:
             continue
@@ -106,6 +110,10 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
     )
     # A blocked run's outcome is recorded once the run has finished (orchestration/outcome.py),
     # together with any dbt test that failed.
+
+
+def reads_acknowledgements(suite) -> bool:
+    return any(r.sql_name.endswith(f'"{IN_FORCE_TABLE}"') for r in suite.reads)
 
 
 def apply_acknowledgements(context: dg.AssetCheckExecutionContext, paths) -> None:
