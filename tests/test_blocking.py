@@ -1,12 +1,11 @@
-"""Every dbt test blocks publication.
+"""Every dbt test blocks publication, and so does every reconciliation suite.
 
 One test reads the dbt manifest and the Dagster Definitions: every dbt data test must be a
-blocking asset check (or a deliberate warning whose rule a blocking quality suite enforces on the
-same model). Then, for each singular test, its rule is broken in a copy of a published warehouse
-(a deliberately broken model: one row of the table it reads is changed) and the real
-`audit_and_publish` job runs every dbt test and quality gate on it: exit 2, the test named in the
-outcome and in `audit.publication_log`, its observation stored as a row of `audit.gate_results`,
-and the published tables exactly as they were.
+blocking asset check. Then, for each singular test and each reconciliation suite, its rule is
+broken in a copy of a published warehouse (a deliberately broken model: one row of the table it
+reads is changed) and the real `audit_and_publish` job runs every dbt test and quality gate on
+it: exit 2, the rule named in the outcome and in `audit.publication_log`, and the published
+tables exactly as they were; a dbt test's observation is stored as a row of `audit.gate_results`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import json
 import pytest
 
 from orchestration.run import EXIT_BLOCKED, outcome_of
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import Settings
 from orchestration.warehouse import duckdb_connection
 from tests.conftest import published_state, query, run_pipeline
 
@@ -36,12 +35,6 @@ BREAKS = {
             select min(covered_month) from intermediate.int_invoice_lines__spread_monthly
             where invoice_line_key = (
                 select min(invoice_line_key) from intermediate.int_invoice_lines__spread_monthly))
-    """,
-    # one customer's current MRR drifts away from the latest month's mrr_usd
-    "assert_customer_360_mrr_matches_kpi": """
-        update marts.customer_360 set current_mrr_usd = current_mrr_usd + 100
-        where customer_id = (
-            select min(customer_id) from marts.customer_360 where current_mrr_usd > 0)
     """,
     # one customer-month's movement no longer explains its change of MRR
     "assert_customer_mrr_movements_reconcile": """
@@ -74,8 +67,23 @@ BREAKS = {
     "assert_kpi_rates_within_unit_interval": f"""
         update marts.kpi_monthly set value = 1.5 where kpi = 'fcr_rate' and month = {LAST_MONTH}
     """,
+}
+
+# reconciliation suite (expectations/) -> one statement that breaks its rule
+SUITE_BREAKS = {
+    # one customer's current MRR drifts away from the latest month's mrr_usd
+    "mrr_matches_customer_360": """
+        update marts.customer_360 set current_mrr_usd = current_mrr_usd + 100
+        where customer_id = (
+            select min(customer_id) from marts.customer_360 where current_mrr_usd > 0)
+    """,
+    # one customer gains new MRR that the month's new_mrr_usd does not count
+    "mrr_matches_customer_mrr_monthly": """
+        update marts.fct_customer_mrr_monthly set new_mrr_usd = new_mrr_usd + 7
+        where customer_id = (select min(customer_id) from marts.fct_customer_mrr_monthly)
+    """,
     # expansion that the month's MRR does not show
-    "assert_mrr_movements_reconcile": f"""
+    "mrr_movements_reconcile": f"""
         update marts.kpi_monthly set value = value + 100
         where kpi = 'expansion_mrr_usd' and month = {LAST_MONTH}
     """,
@@ -92,7 +100,6 @@ def test_every_dbt_test_blocks_publication() -> None:
     from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 
     from orchestration.definitions import defs
-    from orchestration.defs.quality.checks import SUITES
 
     graph = defs.resolve_asset_graph()
     pipeline_checks = defs.resolve_job_def("c360_pipeline").asset_layer.asset_graph
@@ -102,33 +109,16 @@ def test_every_dbt_test_blocks_publication() -> None:
         unique_id = spec.metadata.get(DAGSTER_DBT_UNIQUE_ID_METADATA_KEY)
         if unique_id:
             blocking_by_test[unique_id] = (spec.blocking, key)
-    suites = {s.name: s for s in SUITES}
 
     tests = {uid: n for uid, n in _manifest()["nodes"].items() if n["resource_type"] == "test"}
     assert len(tests) > 200  # the project's generic and singular tests, all of them
     unmapped = []
-    for unique_id, node in tests.items():
+    for unique_id in tests:
         blocking, key = blocking_by_test.get(unique_id, (False, None))
-        if blocking:
-            assert key in pipeline_checks.asset_check_keys, f"{unique_id}: not in the pipeline"
+        if not blocking:
+            unmapped.append(unique_id)
             continue
-        # A deliberate warning: allowed only when a blocking suite enforces its rule on the
-        # same model, and the test says why it warns.
-        enforced_by = (node["config"].get("meta") or {}).get("c360", {}).get("enforced_by")
-        suite = suites.get(enforced_by)
-        model = next(iter(node["depends_on"]["nodes"]), "").rsplit(".", 1)[-1]
-        warns = node["config"].get("severity", "").lower() == "warn"
-        reason = (DBT_PROJECT_DIR / node["original_file_path"]).read_text().lstrip()
-        if (
-            key is not None
-            and warns
-            and suite is not None
-            and suite.blocking
-            and model in suite.query
-            and reason.startswith("--")
-        ):
-            continue
-        unmapped.append(unique_id)
+        assert key in pipeline_checks.asset_check_keys, f"{unique_id}: not in the pipeline"
     assert unmapped == [], f"dbt tests that block nothing: {unmapped}"
 
     singular = {
@@ -136,7 +126,9 @@ def test_every_dbt_test_blocks_publication() -> None:
         for n in tests.values()
         if "generic" not in n["fqn"] and not n.get("test_metadata")
     }
-    assert singular == set(BREAKS) | {"assert_no_missing_fx_rates"}  # each one broken below
+    assert singular == set(BREAKS)  # each one broken below
+    # a rule is checked once: no dbt test left that only warns
+    assert not [n["name"] for n in tests.values() if n["config"].get("severity") == "warn"]
 
 
 def _assert_blocked_and_untouched(settings: Settings, before, breaks: str, named: str) -> dict:
@@ -173,9 +165,20 @@ def test_breaking_a_singular_test_blocks_publication(
     assert json.loads(failures)[0]["failed_row_count"] >= 1
 
 
-def test_missing_fx_rate_warns_in_dbt_and_blocks_by_its_suite(published_copy: Settings) -> None:
-    # The dbt test is a deliberate warning (dbt still builds the KPI candidate); the quality
-    # suite fx_rates_complete, reading the same model, is what blocks.
+@pytest.mark.parametrize("suite_name", sorted(SUITE_BREAKS))
+def test_breaking_a_reconciliation_blocks_publication(
+    published_copy: Settings, suite_name: str
+) -> None:
+    before = published_state(published_copy)
+    checks = _assert_blocked_and_untouched(
+        published_copy, before, SUITE_BREAKS[suite_name], suite_name
+    )
+    assert checks[suite_name].blocking and not checks[suite_name].passed
+
+
+def test_missing_fx_rate_blocks_by_its_suite(published_copy: Settings) -> None:
+    # Completeness against the reported months is the suite fx_rates_complete's alone: no dbt
+    # test checks it, so dbt still builds the KPI candidate the gate then refuses to publish.
     before = published_state(published_copy)
     checks = _assert_blocked_and_untouched(
         published_copy,
@@ -184,5 +187,4 @@ def test_missing_fx_rate_warns_in_dbt_and_blocks_by_its_suite(published_copy: Se
         "values ('2026-08-01', 'eur', 1, 1, 100.0)",
         "fx_rates_complete",
     )
-    warning = checks["assert_no_missing_fx_rates"]
-    assert not warning.passed and not warning.blocking
+    assert checks["fx_rates_complete"].blocking

@@ -31,16 +31,37 @@ def test_graph_runs_from_raw_to_publication() -> None:
     )
 
 
-def test_quality_gates_block_publication() -> None:
-    checks = defs.resolve_asset_graph().asset_check_keys
-    gates = {c.name for c in checks if c.asset_key == dg.AssetKey(["marts", "kpi_monthly"])}
-    assert {
-        "fx_rates_complete",
-        "ingestion_reject_share",
-        "kpi_values_in_range",
-        "mrr_movements_reconcile",
-        "entities_present",
-    } <= gates
+def test_quality_gates_hang_on_what_they_read_and_block_publication() -> None:
+    from orchestration.defs.quality.checks import SUITES
+
+    graph = defs.resolve_asset_graph()
+    published = graph.get(dg.AssetKey(["published", "cco_kpi_monthly"])).parent_keys
+    attached = {
+        "fx_rates_complete": "intermediate/int_revenue__missing_fx_rates",
+        "fx_rates_plausible": "staging/stg_finance__fx_rates",
+        "ingestion_reject_share": "raw/ingested_files",
+        "invoice_line_amount_ceiling": "staging/stg_billing__invoice_lines",
+        "kpi_values_in_range": "marts/kpi_monthly",
+        "mrr_matches_customer_360": "marts/kpi_monthly",
+        "mrr_movements_reconcile": "marts/kpi_monthly",
+    }
+    for suite in SUITES:
+        key = dg.AssetCheckKey(dg.AssetKey(list(suite.asset)), suite.name)
+        spec = graph.get_check_spec(key)  # attached to the table the suite names as validated
+        assert attached.get(suite.name, spec.asset_key.to_user_string()) == (
+            spec.asset_key.to_user_string()
+        )
+        # every table it reads is a real asset of the graph (no stub), declared as a dependency
+        reads = {r.asset_key for r in suite.reads if r.asset_key}
+        assert {spec.asset_key} | {d.asset_key for d in spec.additional_deps} == reads
+        for read in reads:
+            assert graph.get(read).is_materializable, (suite.name, read)
+        # the query runs on the resolved tables, never a placeholder
+        assert "{{" not in suite.query and "{ref" not in suite.query
+        if suite.blocking:  # publication waits for it, and a failure skips publication
+            assert spec.blocking and spec.asset_key in published, suite.name
+    reconcile = next(s for s in SUITES if s.name == "mrr_matches_customer_360")
+    assert '"marts"."customer_360"' in reconcile.query
 
 
 def test_jobs_schedule_and_sensor() -> None:

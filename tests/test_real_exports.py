@@ -463,7 +463,7 @@ def test_invoices_are_ingested_after_what_completes_them_and_gated() -> None:
     gates = {
         c.name: graph.get_check_spec(c).blocking
         for c in graph.asset_check_keys
-        if c.asset_key == dg.AssetKey(["marts", "kpi_monthly"])
+        if c.asset_key == dg.AssetKey(["intermediate", "int_invoice_lines__counted"])
     }
     assert gates["counted_lines_interval_known"] is True
 

@@ -81,9 +81,31 @@ def _specs(entity: Entity) -> list[dg.AssetSpec]:
     return specs
 
 
+# What every ingestion read and rejected, per file: written by this step beside the raw tables,
+# and read by the gates on the reject share and on freshness, which hang on it.
+INGESTION_LOG = [
+    dg.AssetSpec(
+        key=["raw", "ingested_files"],
+        group_name="ingestion",
+        kinds={"python", "parquet"},
+        description="One row per landing file each ingestion read: entity, delivery date, "
+        "records read and rejected.",
+        skippable=True,
+    ),
+    dg.AssetSpec(
+        key=["raw", "rejects"],
+        group_name="ingestion",
+        kinds={"python", "parquet"},
+        description="Every rejected record (or file rejected whole): its file, line, raw text "
+        "and the reason.",
+        skippable=True,
+    ),
+]
+
+
 @dg.multi_asset(
     name="ingest",
-    specs=[spec for entity in ENTITIES for spec in _specs(entity)],
+    specs=[spec for entity in ENTITIES for spec in _specs(entity)] + INGESTION_LOG,
     can_subset=True,
 )
 def ingest(context: dg.AssetExecutionContext, settings: C360Settings):
@@ -111,6 +133,9 @@ def ingest(context: dg.AssetExecutionContext, settings: C360Settings):
             continue
         summary, seconds = outcome
         yield from _materialize(context, entity, summary, seconds)
+    for log in INGESTION_LOG:
+        if entities and log.key in context.selected_asset_keys:
+            yield dg.MaterializeResult(asset_key=log.key)
     if failed:
         raise dg.Failure(
             description=f"ingestion failed for {', '.join(failed)} (see the log); the other "

@@ -1,8 +1,11 @@
 """Write-audit-publish, last step: replace `published.cco_kpi_monthly` from the audited candidate,
 append it to `published.cco_kpi_monthly_history` and refresh `published.cco_kpi_restatements`.
 
-This is a dbt invocation of its own, downstream of the blocking quality gates on
-`marts/kpi_monthly`: a blocking check cannot stop a model built in the same `dbt build`.
+This is a dbt invocation of its own, downstream of the blocking quality gates: a blocking check
+cannot stop a model built in the same `dbt build`. A blocking check stops only the assets that
+depend on the asset it is attached to, and each gate is attached to the table it validates, so
+the published KPIs depend on every table a blocking gate is attached to: Dagster then runs the
+gates first and skips publication when one fails.
 """
 
 import dagster as dg
@@ -22,11 +25,25 @@ from orchestration.defs.resources import C360Settings
 from orchestration.serving import refresh_serving_copy
 from orchestration.warehouse import query_frame
 
+PUBLISHED_KPIS = "model.c360.cco_kpi_monthly"
+
+
+class GatedPublicationTranslator(LayeredTranslator):
+    """The published KPIs wait for, and are stopped by, every blocking gate wherever it hangs."""
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if unique_id != PUBLISHED_KPIS:
+            return spec
+        known = {dep.asset_key for dep in spec.deps}
+        gated = {dg.AssetKey(list(s.asset)) for s in SUITES if s.blocking} - known
+        return spec.merge_attributes(deps=sorted(gated, key=lambda key: key.path))
+
 
 @dbt_assets(
     manifest=DBT_MANIFEST,
     project=dbt_project,
-    dagster_dbt_translator=LayeredTranslator(),
+    dagster_dbt_translator=GatedPublicationTranslator(),
     select=PUBLISH_SELECTION,
     name="publish_kpis",
     pool=WAREHOUSE_POOL,

@@ -25,12 +25,13 @@ from orchestration.settings import EXPECTATIONS_DIR, Settings
 from orchestration.warehouse import execute
 
 DEFAULT_FILE = EXPECTATIONS_DIR / "acknowledgements" / "kpi_movements.json"
+IN_FORCE_TABLE = "kpi_acknowledgements_in_force"  # in the schema audit, read by the gate
 _COLUMNS = "month date, kpi varchar, value double precision, reason varchar, approved_by varchar"
 _HISTORY = f"run_id varchar, recorded_at timestamp, {_COLUMNS}, source_file varchar"
 DDL = [
     ("create schema if not exists audit", ()),
     (f"create table if not exists audit.kpi_acknowledgements ({_HISTORY})", ()),
-    (f"create table if not exists audit.kpi_acknowledgements_in_force ({_COLUMNS})", ()),
+    (f"create table if not exists audit.{IN_FORCE_TABLE} ({_COLUMNS})", ()),
 ]
 
 

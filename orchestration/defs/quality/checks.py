@@ -1,7 +1,12 @@
-"""The quality gates: every suite in `expectations/` as an asset check, run in one step.
+"""The quality gates: every suite in `expectations/` as an asset check of the table it validates.
 
-One step (not one per suite) because GX costs seconds to import and each step re-imports code
-under the multiprocess executor. Suites marked blocking stop `published/cco_kpi_monthly`.
+Each check also depends on every other table its query reads, so the UI shows a gate beside its
+data and Dagster runs it once that data is built: the suites on raw tables right after ingestion
+(a blocking one that fails stops the warehouse build reading them), the others after the build.
+One definition (not one per suite), so that Dagster runs them in as few steps as that order
+allows: GX costs seconds to import and each step re-imports code under the multiprocess executor.
+Suites marked blocking stop `published/cco_kpi_monthly` (orchestration/defs/publish/assets.py),
+whichever table they are attached to.
 """
 
 import dagster as dg
@@ -9,11 +14,13 @@ import dagster as dg
 from orchestration.audit import record_gate_results
 from orchestration.defs.dbt import WAREHOUSE_POOL
 from orchestration.defs.quality.acknowledgements import (
+    IN_FORCE_TABLE,
     AcknowledgementError,
     acknowledgement_file,
     record_acknowledgements,
 )
 from orchestration.defs.quality.gx_bridge import SuiteResult, Validator, load_suites
+from orchestration.defs.quality.raw_layer import raw_layer_frame, reads_raw_layer_only
 from orchestration.defs.resources import C360Settings
 from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.warehouse import query_frame
@@ -25,6 +32,7 @@ def _spec(suite) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         name=suite.name,
         asset=dg.AssetKey(list(suite.asset)),
+        additional_deps=suite.other_reads,
         blocking=suite.blocking,
         description=suite.description,
     )
@@ -55,15 +63,22 @@ def _metadata(result: SuiteResult) -> dict:
 )
 def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
     paths = settings.paths
-    apply_acknowledgements(context, paths)
+    selected = {key.name for key in context.selected_asset_check_keys}
+    # Dagster may run the gates as more than one step: the acknowledgements are recorded once, by
+    # the step whose suites read them
+    if any(reads_acknowledgements(s) for s in SUITES if s.name in selected):
+        apply_acknowledgements(context, paths)
     validator = Validator()
     results: list[SuiteResult] = []
-    selected = {key.name for key in context.selected_asset_check_keys}
     for suite in SUITES:
         if suite.name not in selected:
             continue
         try:
-            frame = query_frame(paths, suite.query)
+            frame = (
+                raw_layer_frame(paths, suite.query)
+                if reads_raw_layer_only([r.sql_name for r in suite.reads])
+                else query_frame(paths, suite.query)
+            )
             result = validator.validate(suite, frame)
         except Exception as exc:  # noqa: BLE001 - a suite that cannot run fails closed, with the reason
             result = SuiteResult(suite, False, 0, [], error=f"{type(exc).__name__}: {exc}")
@@ -95,6 +110,10 @@ def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings
     )
     # A blocked run's outcome is recorded once the run has finished (orchestration/outcome.py),
     # together with any dbt test that failed.
+
+
+def reads_acknowledgements(suite) -> bool:
+    return any(r.sql_name.endswith(f'"{IN_FORCE_TABLE}"') for r in suite.reads)
 
 
 def apply_acknowledgements(context: dg.AssetCheckExecutionContext, paths) -> None:

@@ -2,9 +2,10 @@
 
 A suite is a reviewable JSON file in `expectations/`: GX's own suite format plus a `meta.c360`
 block saying which asset it guards, whether it blocks publication, and the SQL that produces the
-table it validates. The SQL does the heavy lifting in the warehouse (aggregates, joins, only the
-columns needed); GX then validates the result through its pandas path (GX's SQL path returns
-empty metrics on DuckDB). Thresholds live in the suites, never in code.
+table it validates, naming the tables it reads as dbt does (relations.py). The SQL does the heavy
+lifting in the warehouse (aggregates, joins, only the columns needed); GX then validates the
+result through its pandas path (GX's SQL path returns empty metrics on DuckDB). Thresholds live
+in the suites, never in code.
 """
 
 from __future__ import annotations
@@ -17,34 +18,53 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.defs.quality.relations import Relation, Relations, project_relations
+
 
 @dataclass(frozen=True)
 class Suite:
     name: str
     path: Path
-    asset: tuple[str, ...]  # the asset the check is attached to
+    asset: tuple[str, ...]  # the asset the check is attached to: the table it validates
     blocking: bool
-    query: str
+    query: str  # as the warehouse runs it, every placeholder resolved
     description: str
     definition: dict[str, Any]  # the GX suite (name, expectations, meta)
+    reads: tuple[Relation, ...] = ()  # the tables its query names, in order
 
     @classmethod
-    def load(cls, path: Path) -> Suite:
+    def load(cls, path: Path, relations: Relations) -> Suite:
         definition = json.loads(path.read_text())
         meta = definition.get("meta", {}).get("c360", {})
         missing = [k for k in ("asset", "query") if k not in meta]
         if missing:
             raise ValueError(f"{path}: meta.c360 lacks {missing}")
-        query = meta["query"]
+        template = meta["query"]
+        template = "\n".join(template) if isinstance(template, list) else template
+        query, reads = relations.render(template)
+        asset = tuple(meta["asset"])
+        if asset not in {tuple(r.asset_key.path) for r in reads if r.asset_key}:
+            raise ValueError(
+                f"{path}: meta.c360.asset {'/'.join(asset)} is not one of the tables its query "
+                "reads (name them as {{ ref('model') }} or {{ source('source', 'table') }})"
+            )
         return cls(
             name=definition["name"],
             path=path,
-            asset=tuple(meta["asset"]),
+            asset=asset,
             blocking=bool(meta.get("blocking", True)),
-            query="\n".join(query) if isinstance(query, list) else query,
+            query=query,
             description=meta.get("description", ""),
             definition=definition,
+            reads=tuple(reads),
         )
+
+    @property
+    def other_reads(self) -> list[Any]:
+        """The assets of the other tables it reads: the check's additional dependencies."""
+        return [
+            r.asset_key for r in self.reads if r.asset_key and tuple(r.asset_key.path) != self.asset
+        ]
 
 
 @dataclass(frozen=True)
@@ -89,8 +109,9 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def load_suites(folder: Path) -> list[Suite]:
-    return [Suite.load(p) for p in sorted(folder.glob("*.json"))]
+def load_suites(folder: Path, relations: Relations | None = None) -> list[Suite]:
+    relations = relations or project_relations()
+    return [Suite.load(p, relations) for p in sorted(folder.glob("*.json"))]
 
 
 def _clean(value: Any) -> Any:
