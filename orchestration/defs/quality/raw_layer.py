@@ -13,19 +13,9 @@ import duckdb
 import pandas as pd
 
 from orchestration.settings import Settings
-from sources import ENTITIES
-from sources.raw_store import INVOICE_LINES_TABLE
+from sources import RAW_TABLES
 
 RAW_SCHEMA = '"raw"'
-
-# the files behind each raw table, relative to the raw layer (as dbt's create_raw_views names them)
-RAW_FILES = {
-    **{
-        table: f"{table}/*.parquet" for table in [e.table for e in ENTITIES] + [INVOICE_LINES_TABLE]
-    },
-    "rejects": "_rejects/*/*.parquet",
-    "ingested_files": "_files/*.parquet",
-}
 
 
 def reads_raw_layer_only(sql_names: list[str]) -> bool:
@@ -37,6 +27,8 @@ def raw_layer_frame(settings: Settings, sql: str) -> pd.DataFrame:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set file_search_path = ?", [str(settings.raw_dir)])
         con.execute("create schema raw")
-        for table, files in RAW_FILES.items():
-            con.execute(f"create view raw.{table} as select * from read_parquet('{files}')")
+        for table in RAW_TABLES:
+            con.execute(
+                f"create view raw.{table.name} as select * from read_parquet('{table.files}')"
+            )
         return con.sql(sql).df()

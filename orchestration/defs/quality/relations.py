@@ -77,7 +77,8 @@ def _schema_qualified(node: Mapping[str, Any]) -> str:
 
 def project_relations() -> Relations:
     """The relations of this project's dbt manifest, with the asset keys its dbt assets use."""
-    from orchestration.defs.dbt import LayeredTranslator, dbt_project, ensure_manifest
+    from orchestration.dbt_manifest import dbt_project, require_manifest
+    from orchestration.defs.dbt import LayeredTranslator
 
-    manifest = json.loads(ensure_manifest(dbt_project).read_text())
+    manifest = json.loads(require_manifest(dbt_project).read_text())
     return Relations(manifest, LayeredTranslator(), dbt_project)
