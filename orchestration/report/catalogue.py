@@ -1,8 +1,10 @@
 """What the scorecard knows about each KPI and reason code: wording, grouping, formatting.
 
 The KPIs, their labels, groups, units and which way is good news come from the KPI catalogue
-(`dbt_project/seeds/kpi_catalogue.csv`), which the warehouse and the quality gates read too. This
-module only decides how a CCO reads them: how a value and a month-over-month change are written.
+(`dbt_project/seeds/kpi_catalogue.csv`), and the health-score reasons from the dbt var
+`health_reasons` (`dbt_project/dbt_project.yml`): the warehouse, the quality gates and this
+scorecard read the same lists. This module only decides how a CCO reads them: how a value and a
+month-over-month change are written.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
+
+import yaml
 
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -19,6 +23,7 @@ MINUS = "\u2212"  # a typographic minus: "−$1,234", "−12"
 MIN_RESPONSES = 30
 
 KPI_CATALOGUE = DBT_PROJECT_DIR / "seeds" / "kpi_catalogue.csv"
+DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 # A catalogue unit as the scorecard writes it: a ratio such as nrr reads as a percentage too.
 _KIND_OF_UNIT = {"ratio": "rate"}
@@ -75,23 +80,15 @@ class Reason:
     points: int  # what it takes off the health score
 
 
-REASONS: dict[str, Reason] = {
-    r.code: r
-    for r in [
-        Reason("overdue_invoice", "Invoice overdue", "an open invoice is past its due date", 30),
-        Reason(
-            "poor_experience",
-            "Unhappy in surveys",
-            "average CSAT below 3.5, or an NPS of 0–6, in the last 90 days",
-            20,
-        ),
-        Reason("contracting", "Spending less", "MRR below its level three months earlier", 20),
-        Reason(
-            "frequent_calls", "Calling often", "3 or more inbound calls in the last 30 days", 15
-        ),
-        Reason("escalation", "Escalated call", "a call escalated in the last 30 days", 15),
+def read_health_reasons() -> list[Reason]:
+    project = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))
+    return [
+        Reason(r["code"], r["label"], r["explanation"], int(r["points"]))
+        for r in project["vars"]["health_reasons"]
     ]
-}
+
+
+REASONS: dict[str, Reason] = {r.code: r for r in read_health_reasons()}
 
 
 def reasons_of(codes: str | None) -> list[Reason]:
