@@ -1,4 +1,4 @@
-"""The BI serving copy: a read-only DuckDB file with the `published` and `marts` tables.
+"""The BI serving copy: a read-only DuckDB file with the `published`, `marts` and `reference` tables.
 
 DuckDB allows one writer per file, and while the pipeline writes the warehouse no other process
 can open it at all, not even read-only. A BI tool pointed at the warehouse would therefore break
@@ -26,7 +26,8 @@ import duckdb
 from orchestration.settings import Settings, duckdb_config
 from sources.atomic import file_mode
 
-SERVED_SCHEMAS = ("published", "marts")
+# reference holds the KPI catalogue, which BI joins to the published KPIs
+SERVED_SCHEMAS = ("published", "marts", "reference")
 SERVING_NAME = "c360_serving.duckdb"
 
 

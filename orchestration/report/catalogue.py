@@ -1,19 +1,33 @@
 """What the scorecard knows about each KPI and reason code: wording, grouping, formatting.
 
-KPI names and definitions are docs/kpis.md's; this module only decides how a CCO reads them: the
-label, the group, how a value and a month-over-month change are written, and whether a rise is
-good news (churn up is bad, MRR up is good, calls offered up is neither).
+The KPIs, their labels, groups, units and which way is good news come from the KPI catalogue
+(`dbt_project/seeds/kpi_catalogue.csv`), and the health-score reasons from the dbt var
+`health_reasons` (`dbt_project/dbt_project.yml`): the warehouse, the quality gates and this
+scorecard read the same lists. This module only decides how a CCO reads them: how a value and a
+month-over-month change are written.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
+
+import yaml
+
+from orchestration.settings import DBT_PROJECT_DIR
 
 MINUS = "\u2212"  # a typographic minus: "−$1,234", "−12"
 
 # Survey KPIs resting on fewer responses than this are shown greyed, as "too few responses".
 MIN_RESPONSES = 30
+
+KPI_CATALOGUE = DBT_PROJECT_DIR / "seeds" / "kpi_catalogue.csv"
+DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
+
+# A catalogue unit as the scorecard writes it: a ratio such as nrr reads as a percentage too.
+_KIND_OF_UNIT = {"ratio": "rate"}
+_HIGHER_IS_BETTER = {"up": True, "down": False, "neither": None}
 
 
 @dataclass(frozen=True)
@@ -27,172 +41,27 @@ class Kpi:
     survey: bool = False  # rests on survey responses: show n, an interval, the small-n caveat
 
 
-GROUPS = ["Retention", "Revenue", "Service", "Experience"]
+def read_kpi_catalogue() -> list[Kpi]:
+    with KPI_CATALOGUE.open(encoding="utf-8", newline="") as f:
+        return [
+            Kpi(
+                name=row["kpi"],
+                label=row["label"],
+                group=row["kpi_group"],
+                kind=_KIND_OF_UNIT.get(row["unit"], row["unit"]),
+                higher_is_better=_HIGHER_IS_BETTER[row["direction"]],
+                hint=row["description"],
+                survey=row["survey"] == "true",
+            )
+            for row in csv.DictReader(f)
+        ]
 
-KPIS: list[Kpi] = [
-    # Retention
-    Kpi(
-        "active_customers",
-        "Active customers",
-        "Retention",
-        "count",
-        True,
-        "customers with MRR this month",
-    ),
-    Kpi("new_customers", "New customers", "Retention", "count", True, "active for the first time"),
-    Kpi(
-        "reactivated_customers",
-        "Reactivated customers",
-        "Retention",
-        "count",
-        True,
-        "back after a month or more without MRR",
-    ),
-    Kpi(
-        "churned_customers",
-        "Churned customers",
-        "Retention",
-        "count",
-        False,
-        "active last month, not this month",
-    ),
-    Kpi(
-        "logo_churn_rate",
-        "Logo churn rate",
-        "Retention",
-        "rate",
-        False,
-        "churned ÷ active last month",
-    ),
-    Kpi(
-        "nrr",
-        "Net revenue retention",
-        "Retention",
-        "rate",
-        True,
-        "this month's MRR of last month's customers ÷ their MRR last month",
-    ),
-    Kpi(
-        "grr", "Gross revenue retention", "Retention", "rate", True, "as NRR, counting no expansion"
-    ),
-    Kpi(
-        "at_risk_customers",
-        "Customers at risk",
-        "Retention",
-        "count",
-        False,
-        "active, health score below 50",
-    ),
-    Kpi(
-        "revenue_at_risk_usd",
-        "MRR at risk",
-        "Retention",
-        "money",
-        False,
-        "MRR of the customers at risk",
-    ),
-    # Revenue
-    Kpi("mrr_usd", "MRR", "Revenue", "money", True, "monthly recurring revenue, USD"),
-    Kpi("arr_usd", "ARR", "Revenue", "money", True, "12 × MRR"),
-    Kpi("arpa_usd", "ARPA", "Revenue", "money", True, "MRR per active customer"),
-    Kpi("new_mrr_usd", "New MRR", "Revenue", "money", True, "MRR of new customers"),
-    Kpi(
-        "reactivation_mrr_usd",
-        "Reactivation MRR",
-        "Revenue",
-        "money",
-        True,
-        "MRR of reactivated customers",
-    ),
-    Kpi(
-        "expansion_mrr_usd",
-        "Expansion MRR",
-        "Revenue",
-        "money",
-        True,
-        "growth of continuing customers",
-    ),
-    Kpi(
-        "contraction_mrr_usd",
-        "Contraction MRR",
-        "Revenue",
-        "money",
-        False,
-        "shrinkage of continuing customers",
-    ),
-    Kpi(
-        "churned_mrr_usd",
-        "Churned MRR",
-        "Revenue",
-        "money",
-        False,
-        "last month's MRR of churned customers",
-    ),
-    # Service
-    Kpi(
-        "calls_offered",
-        "Calls offered",
-        "Service",
-        "count",
-        None,
-        "inbound calls, less short abandons",
-    ),
-    Kpi("calls_answered", "Calls answered", "Service", "count", None, "inbound calls answered"),
-    Kpi(
-        "abandonment_rate",
-        "Abandonment rate",
-        "Service",
-        "rate",
-        False,
-        "offered calls not answered",
-    ),
-    Kpi(
-        "service_level_20s",
-        "Service level (20 s)",
-        "Service",
-        "rate",
-        True,
-        "offered calls answered within 20 s",
-    ),
-    Kpi(
-        "asa_seconds",
-        "Average speed of answer",
-        "Service",
-        "seconds",
-        False,
-        "mean wait of answered calls",
-    ),
-    Kpi(
-        "aht_seconds",
-        "Average handle time",
-        "Service",
-        "seconds",
-        None,
-        "talk + wrap-up per answered call",
-    ),
-    Kpi(
-        "fcr_rate",
-        "First-contact resolution",
-        "Service",
-        "rate",
-        True,
-        "resolved, no call back within 7 days",
-    ),
-    # Experience
-    Kpi("csat", "CSAT", "Experience", "rate", True, "share of ratings 4 or 5 (of 5)", survey=True),
-    Kpi("nps", "NPS", "Experience", "nps", True, "% promoters − % detractors", survey=True),
-    Kpi(
-        "ces",
-        "Customer effort",
-        "Experience",
-        "score",
-        False,
-        "mean effort, 1–7, lower is easier",
-        survey=True,
-    ),
-]
+
+KPIS: list[Kpi] = read_kpi_catalogue()
 
 BY_NAME = {k.name: k for k in KPIS}
+
+GROUPS = list(dict.fromkeys(k.group for k in KPIS))  # in the catalogue's order
 
 
 def kpi_spec(name: str) -> Kpi:
@@ -211,23 +80,15 @@ class Reason:
     points: int  # what it takes off the health score
 
 
-REASONS: dict[str, Reason] = {
-    r.code: r
-    for r in [
-        Reason("overdue_invoice", "Invoice overdue", "an open invoice is past its due date", 30),
-        Reason(
-            "poor_experience",
-            "Unhappy in surveys",
-            "average CSAT below 3.5, or an NPS of 0–6, in the last 90 days",
-            20,
-        ),
-        Reason("contracting", "Spending less", "MRR below its level three months earlier", 20),
-        Reason(
-            "frequent_calls", "Calling often", "3 or more inbound calls in the last 30 days", 15
-        ),
-        Reason("escalation", "Escalated call", "a call escalated in the last 30 days", 15),
+def read_health_reasons() -> list[Reason]:
+    project = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))
+    return [
+        Reason(r["code"], r["label"], r["explanation"], int(r["points"]))
+        for r in project["vars"]["health_reasons"]
     ]
-}
+
+
+REASONS: dict[str, Reason] = {r.code: r for r in read_health_reasons()}
 
 
 def reasons_of(codes: str | None) -> list[Reason]:

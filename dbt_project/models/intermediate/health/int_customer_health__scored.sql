@@ -1,10 +1,11 @@
 -- The health score of every customer at the end of every reported month (docs/kpis.md section 4).
 -- "end" is the first instant (UTC) of the month after M; "the last N days" is end - N days <= t
--- < end. Start at 100 and subtract 30 for an overdue invoice (latest status open, due before
--- end), 20 for poor experience (mean csat over the surveys of the last 90 days below 3.5, or any
--- nps among them <= 6), 15 for frequent calls (3 or more inbound calls, short abandons excluded,
--- in the last 30 days), 15 for an escalation (any call, either direction, in the last 30 days),
--- 20 for contracting (MRR(c, M) < MRR(c, M-3)). At risk: active and a score below 50.
+-- < end. Each reason has a flag here: an overdue invoice (latest status open, due before end),
+-- poor experience (mean csat over the surveys of the last 90 days below 3.5, or any nps among
+-- them <= 6), frequent calls (3 or more inbound calls, short abandons excluded, in the last 30
+-- days), an escalation (any call, either direction, in the last 30 days), contracting
+-- (MRR(c, M) < MRR(c, M-3)). What each flag costs is the var health_reasons (dbt_project.yml):
+-- the score starts at 100 and loses those points. At risk: active and a score below 50.
 with customer_mrr as (
     select * from {{ ref('int_mrr__customer_monthly') }}
 ),
@@ -168,21 +169,8 @@ flagged as (
 scored as (
     select
         flagged.*,
-        100
-        - case when flagged.has_overdue_invoice then 30 else 0 end
-        - case when flagged.has_poor_experience then 20 else 0 end
-        - case when flagged.has_frequent_calls then 15 else 0 end
-        - case when flagged.has_escalation then 15 else 0 end
-        - case when flagged.is_contracting then 20 else 0 end as health_score,
-        -- reason codes in alphabetical order, comma-separated; null when there is none
-        nullif(concat_ws(
-            ',',
-            case when flagged.is_contracting then 'contracting' end,
-            case when flagged.has_escalation then 'escalation' end,
-            case when flagged.has_frequent_calls then 'frequent_calls' end,
-            case when flagged.has_overdue_invoice then 'overdue_invoice' end,
-            case when flagged.has_poor_experience then 'poor_experience' end
-        ), '') as reasons
+        {{ health_score('flagged') }} as health_score,
+        nullif({{ health_reasons('flagged') }}, '') as reasons
     from flagged
 ),
 
