@@ -19,7 +19,7 @@ from checked
 where
     health_score <> expected_score
     {%- for reason in var('health_reasons') %}
-        or {{ reason.flag }} <> (delimited_reasons like '%,{{ reason.code }},%')
+    or {{ reason.flag }} <> (delimited_reasons like '%,{{ reason.code }},%')
     {%- endfor %}
     or length(coalesce(reasons, '')) <> length(expected_reasons)
     or reasons = ''

@@ -38,8 +38,8 @@ as_of as (
         cast('{{ as_of_var }}' as date) as as_of_date,
         'var' as as_of_source,
         {%- else %}
-            latest_delivery_date as as_of_date,
-            'latest_delivery' as as_of_source,
+        latest_delivery_date as as_of_date,
+        'latest_delivery' as as_of_source,
         {%- endif %}
         latest_delivery_date
     from latest_delivery
