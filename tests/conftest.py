@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -91,6 +94,44 @@ def write_text(landing: Path, entity: str, delivery: str, name: str, text: str) 
     path = folder / name
     path.write_text(text)
     return path
+
+
+def close(actual: float | None, wanted: float | None) -> bool:
+    if wanted is None or actual is None:
+        return actual is None and wanted is None
+    return math.isclose(actual, wanted, rel_tol=1e-6, abs_tol=1e-6)
+
+
+def kpi_differences(actual: dict, wanted: dict) -> dict:
+    """The (month, kpi) cells whose (value, numerator, denominator) differ from the wanted ones,
+    e.g. the hand-computed values; both must hold the same cells."""
+    assert actual.keys() == wanted.keys()
+    return {
+        key: (actual[key], want)
+        for key, want in wanted.items()
+        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
+    }
+
+
+def settings_in(folder: Path) -> Settings:
+    """Settings for a warehouse under `folder`, without touching the environment."""
+    return Settings(
+        landing_dir=folder / "landing",
+        warehouse=folder / "wh" / "c360.duckdb",
+        raw_dir=folder / "wh" / "raw",
+        target="duckdb",
+        report_dir=folder / "reports",
+    )
+
+
+@contextmanager
+def small_landing_restored(settings: Settings) -> Iterator[Path]:
+    """The landing directory, restored to the small fixture's afterwards (tests that damage it)."""
+    try:
+        yield settings.landing_dir
+    finally:
+        shutil.rmtree(settings.landing_dir)
+        shutil.copytree(SMALL_LANDING, settings.landing_dir)
 
 
 @pytest.fixture(scope="session")

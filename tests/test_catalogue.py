@@ -18,7 +18,7 @@ KPI_MODELS = sorted((DBT_PROJECT_DIR / "models" / "intermediate" / "kpis").glob(
 HEALTH_MODEL = (
     DBT_PROJECT_DIR / "models" / "intermediate" / "health" / "int_customer_health__scored.sql"
 )
-HEALTH_MART = DBT_PROJECT_DIR / "models" / "marts" / "health" / "fct_customer_health_monthly.sql"
+HEALTH_MART_CONTRACT = DBT_PROJECT_DIR / "models" / "marts" / "health" / "_health__models.yml"
 KPIS_DOC = PROJECT_ROOT / "docs" / "kpis.md"
 
 # Every unit but these has a range in kpi_values_in_range (money may go negative after credits).
@@ -85,9 +85,9 @@ def test_the_metric_dictionary_defines_every_kpi() -> None:
 def test_the_kpi_suites_read_the_catalogue_and_name_no_kpi() -> None:
     for name in ("kpi_months_complete", "kpi_values_in_range"):
         text = json.dumps(suite(name))
-        assert "reference.kpi_catalogue" in text, name
         assert "row_condition" not in text, name  # deprecated by GX: the query does the split
         query = "\n".join(suite(name)["meta"]["c360"]["query"])
+        assert "{{ ref('kpi_catalogue') }}" in query, name
         assert not re.search(r"\bkpi\s*(=|in\b)\s*\(?\s*'", query), f"{name} picks KPIs by name"
         expectations = json.dumps(suite(name)["expectations"])
         named = [n for n in catalogued_names() if f'"{n}"' in expectations]
@@ -118,8 +118,10 @@ def test_health_reasons_are_the_models_flags() -> None:
     codes = [r["code"] for r in reasons]
     assert len(codes) == len(set(codes))
     flags = sorted(r["flag"] for r in reasons)
-    for model in (HEALTH_MODEL, HEALTH_MART):
-        assert sorted(_reason_columns(model.read_text(encoding="utf-8"))) == flags, model.name
+    assert sorted(_reason_columns(HEALTH_MODEL.read_text(encoding="utf-8"))) == flags
+    # the mart selects its contracted columns (select_contract): every flag is one of them
+    [mart] = yaml.safe_load(HEALTH_MART_CONTRACT.read_text(encoding="utf-8"))["models"]
+    assert set(flags) <= {c["name"] for c in mart["columns"]}, mart["name"]
     assert 0 < sum(r["points"] for r in reasons) <= 100  # a score stays within [0, 100]
 
 

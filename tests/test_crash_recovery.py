@@ -24,9 +24,8 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_ROOT, Settings
-from tests.conftest import SMALL_LANDING, query
+from tests.conftest import SMALL_LANDING, kpi_differences, query
 from tests.fixtures.small import expected as X
-from tests.test_kpis import close
 
 RUN_TIMEOUT = 1200  # seconds: a generous bound for a shared, loaded machine, not a speed claim
 
@@ -139,13 +138,7 @@ def assert_published_like_a_clean_run(env: dict[str, str], run: Run, code: int) 
         "from published.cco_kpi_monthly",
     )
     actual = {(m, k): (v, n, d) for m, k, v, n, d, _ in rows}
-    assert actual.keys() == X.EXPECTED_KPIS.keys()
-    wrong = {
-        key: (actual[key], want)
-        for key, want in X.EXPECTED_KPIS.items()
-        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
-    }
-    assert not wrong
+    assert not kpi_differences(actual, X.EXPECTED_KPIS)
     [published_run] = {r[-1] for r in rows}
     # the publication unit is whole: its audit row, and the serving copy serves it
     [(logged,)] = query(

@@ -24,12 +24,9 @@ from orchestration.recovery import open_instance
 from orchestration.settings import PROJECT_ROOT, Settings
 from tests.conftest import query, write_text
 from tests.receivers import SmtpReceiver, WebhookReceiver
+from tests.samples import CALLS_HEADER
 
 BIN = Path(sys.executable).parent
-CALLS_HEADER = (
-    "call_id,direction,caller_number,customer_ref,queue,agent_id,started_at,answered_at,"
-    "ended_at,wrap_seconds,disposition\n"
-)
 
 
 def _bad_calls() -> str:

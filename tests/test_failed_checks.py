@@ -16,13 +16,13 @@ from orchestration.report import write_report
 from orchestration.report.data import load
 from orchestration.settings import Settings
 from tests import test_postgres
+from tests.conftest import settings_in
 from tests.test_report import (
     LOG_INSERT,
     RUN_NOV_3,
     block_two_runs,
     build_warehouse,
     parse,
-    settings_for,
 )
 
 pg_database = test_postgres.pg_database  # a fresh PostgreSQL database per test
@@ -96,7 +96,7 @@ def test_the_record_round_trips_and_derives_the_legacy_column() -> None:
 
 
 def test_the_scorecard_reads_the_structure_not_the_message(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)  # published by RUN_NOV_3; no gate rows for the runs below
     _log(settings, "run-blocked", dt.datetime(2026, 11, 4, 6, 0), "blocked", [RECONCILE, MOVEMENT])
     _log(settings, "run-failed", dt.datetime(2026, 11, 5, 6, 0), "failed", [BUILD])
@@ -110,7 +110,7 @@ def test_the_scorecard_reads_the_structure_not_the_message(tmp_path: Path) -> No
 
 
 def test_warnings_of_the_published_run_come_from_its_record(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute(
@@ -125,7 +125,7 @@ def test_warnings_of_the_published_run_come_from_its_record(tmp_path: Path) -> N
 
 
 def test_a_log_table_from_before_the_column_keeps_working(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     block_two_runs(settings.warehouse)
     with duckdb.connect(str(settings.warehouse)) as con:

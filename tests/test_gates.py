@@ -7,7 +7,6 @@ data the way a real delivery goes wrong, runs the real pipeline, and puts the la
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from tests.conftest import (
     point_settings_at,
     query,
     run_pipeline,
+    small_landing_restored,
     write_jsonl,
     write_text,
 )
@@ -37,10 +37,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
 @pytest.fixture
 def landing(published: Settings) -> Iterator[Path]:
-    """The landing directory, restored to the clean fixture after the test."""
-    yield published.landing_dir
-    shutil.rmtree(published.landing_dir)
-    shutil.copytree(SMALL_LANDING, published.landing_dir)
+    with small_landing_restored(published) as path:
+        yield path
 
 
 def assert_blocked_by(settings: Settings, check: str) -> None:

@@ -16,21 +16,8 @@ import sources
 from sources.ingest import ingest_entity
 from sources.landing import as_of_date, discover
 from tests.conftest import write_jsonl, write_text
+from tests.samples import ACCOUNT, CALLS_HEADER
 
-ACCOUNT = {
-    "Id": "001000000000001AAA",
-    "Name": "Acme",
-    "Type": "Customer",
-    "Industry": None,
-    "BillingCountry": "US",
-    "CreatedDate": "2024-01-05T10:22:11.000+0000",
-    "LastModifiedDate": "2024-01-05T10:22:11.000+0000",
-    "IsDeleted": False,
-}
-CALLS_HEADER = (
-    "call_id,direction,caller_number,customer_ref,queue,agent_id,started_at,"
-    "answered_at,ended_at,wrap_seconds,disposition\n"
-)
 CALL = "C-{n},inbound,+14155550100,,support,A1,2026-01-05T10:00:00Z,2026-01-05T10:00:10Z,2026-01-05T10:05:00Z,30,resolved\n"
 
 

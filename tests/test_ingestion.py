@@ -11,21 +11,7 @@ import pytest
 import sources
 from sources.ingest import ingest_entity
 from tests.conftest import write_jsonl, write_text
-
-ACCOUNT = {
-    "Id": "001000000000001AAA",
-    "Name": "Acme",
-    "Type": "Customer",
-    "Industry": None,
-    "BillingCountry": "US",
-    "CreatedDate": "2024-01-05T10:22:11.000+0000",
-    "LastModifiedDate": "2024-01-05T10:22:11.000+0000",
-    "IsDeleted": False,
-}
-CALLS_HEADER = (
-    "call_id,direction,caller_number,customer_ref,queue,agent_id,started_at,"
-    "answered_at,ended_at,wrap_seconds,disposition\n"
-)
+from tests.samples import ACCOUNT, CALLS_HEADER
 
 
 def ingest(tmp_path: Path, table: str, run_id: str = "r1"):

@@ -7,12 +7,18 @@ real pipeline run (ingestion, dbt, quality gates, publication) on the fixture fe
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SMALL_LANDING, point_settings_at, query, run_pipeline
+from tests.conftest import (
+    SMALL_LANDING,
+    close,
+    kpi_differences,
+    point_settings_at,
+    query,
+    run_pipeline,
+)
 from tests.fixtures.small import expected as X
 
 
@@ -27,12 +33,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
         outcome = outcome_of(result)
         assert outcome.exit_code == EXIT_PUBLISHED, outcome
         yield Settings.from_env()
-
-
-def close(actual: float | None, wanted: float | None) -> bool:
-    if wanted is None or actual is None:
-        return actual is None and wanted is None
-    return math.isclose(actual, wanted, rel_tol=1e-6, abs_tol=1e-6)
 
 
 def test_identity_map(warehouse) -> None:
@@ -81,13 +81,7 @@ def test_every_kpi_every_month_as_computed_by_hand(warehouse) -> None:
         "from published.cco_kpi_monthly",
     )
     actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
-    assert actual.keys() == X.EXPECTED_KPIS.keys()
-    wrong = {
-        key: (actual[key], want)
-        for key, want in X.EXPECTED_KPIS.items()
-        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
-    }
-    assert not wrong
+    assert not kpi_differences(actual, X.EXPECTED_KPIS)
 
 
 def test_health_scores_and_reasons(warehouse) -> None:

@@ -9,7 +9,6 @@ acknowledged movement publishing, with the acknowledgement kept in the audit log
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tests.conftest import (
     point_settings_at,
     query,
     run_pipeline,
+    small_landing_restored,
     write_jsonl,
     write_text,
 )
@@ -42,10 +42,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
 @pytest.fixture
 def landing(published: Settings) -> Iterator[Path]:
-    """The landing directory, restored to the clean fixture after the test."""
-    yield published.landing_dir
-    shutil.rmtree(published.landing_dir)
-    shutil.copytree(SMALL_LANDING, published.landing_dir)
+    with small_landing_restored(published) as path:
+        yield path
 
 
 def invoice(invoice_id: str, customer: str, amount: int, start: int, end: int) -> dict:

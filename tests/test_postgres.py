@@ -5,13 +5,12 @@ Needs the PostgreSQL server on 127.0.0.1:5432 (trust auth); each run gets a data
 
 from __future__ import annotations
 
-import math
 import uuid
 
 import pytest
 
 from orchestration.failed_checks import from_json
-from tests.conftest import SMALL_LANDING, point_settings_at, run_pipeline
+from tests.conftest import SMALL_LANDING, kpi_differences, point_settings_at, run_pipeline
 from tests.fixtures.small import expected as X
 
 psycopg = pytest.importorskip("psycopg")
@@ -66,19 +65,7 @@ def test_fixture_publishes_the_hand_computed_kpis_on_postgres(pg_database: str) 
             "select outcome, failed_checks, failed_checks_json from audit.publication_log"
         ).fetchall()
     actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
-    assert actual.keys() == X.EXPECTED_KPIS.keys()
-
-    def close(a, w):
-        return (a is None and w is None) or (
-            a is not None and w is not None and math.isclose(a, w, rel_tol=1e-6, abs_tol=1e-6)
-        )
-
-    wrong = {
-        key: (actual[key], want)
-        for key, want in X.EXPECTED_KPIS.items()
-        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
-    }
-    assert not wrong
+    assert not kpi_differences(actual, X.EXPECTED_KPIS)
     assert sorted(identity) == sorted(X.EXPECTED_IDENTITY)
     # the run's record: nothing blocking failed (a warning may be listed)
     recorded = from_json(failed_json)

@@ -14,8 +14,8 @@ from orchestration.serving import refresh_serving_copy, serving_path
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_label
 from tests import test_postgres
-from tests.conftest import query
-from tests.test_serving import build_warehouse, settings_for
+from tests.conftest import query, settings_in
+from tests.test_serving import build_warehouse
 
 pg_database = test_postgres.pg_database  # a fresh PostgreSQL database per test
 
@@ -23,7 +23,7 @@ pg_database = test_postgres.pg_database  # a fresh PostgreSQL database per test
 def test_a_publication_without_audit_row_or_serving_copy_is_completed(tmp_path: Path) -> None:
     # The state a run leaves when it dies right after replacing published.cco_kpi_monthly
     # (run-1, 2 rows): no audit row, no serving copy.
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("drop table audit.publication_log")
@@ -39,7 +39,7 @@ def test_a_publication_without_audit_row_or_serving_copy_is_completed(tmp_path: 
 
 
 def test_serving_copy_follows_the_umask(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     previous = os.umask(0o077)  # a user who keeps their files to themselves
     try:

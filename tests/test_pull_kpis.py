@@ -14,10 +14,9 @@ import shutil
 import dagster as dg
 import pytest
 
-from tests.conftest import SMALL_LANDING, point_settings_at, query
+from tests.conftest import SMALL_LANDING, kpi_differences, point_settings_at, query
 from tests.fixtures.small import expected as X
 from tests.pull_helpers import start_salesforce, start_stripe
-from tests.test_kpis import close
 
 DELIVERY = "2026-11-03"  # the fixture's as-of date: the pulled delivery keeps the same months
 PULL_CONFIG = {
@@ -51,15 +50,6 @@ def _kpis(settings) -> dict:
     return {(m, k): (v, n, d) for m, k, v, n, d in rows}
 
 
-def _differences(actual: dict, wanted: dict) -> dict:
-    assert actual.keys() == wanted.keys()
-    return {
-        key: (actual[key], want)
-        for key, want in wanted.items()
-        if not all(close(a, w) for a, w in zip(actual[key], want, strict=True))
-    }
-
-
 @pytest.fixture(scope="module")
 def pulled(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
     folder = tmp_path_factory.mktemp("pulled")
@@ -76,7 +66,7 @@ def pulled(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
 
 def test_pulled_delivery_publishes_the_hand_computed_kpis(pulled) -> None:
     settings, _, _, result = pulled
-    assert not _differences(_kpis(settings), X.EXPECTED_KPIS)
+    assert not kpi_differences(_kpis(settings), X.EXPECTED_KPIS)
     identity = query(
         settings,
         "select source_system, source_id, customer_id, match_rule from marts.customer_identity_map",
@@ -140,7 +130,7 @@ def test_incremental_pull_fetches_only_the_changes_and_the_kpis_follow(pulled) -
             ("2026-10-01", "grr"): (1429 / 1839, 1429.00, 1839.00),  # min sum 1479 - Ghost 50
         }
     )
-    assert not _differences(_kpis(settings), wanted)
+    assert not kpi_differences(_kpis(settings), wanted)
     # the new customer is a customer now (billing_only), without revenue
     assert query(
         settings,

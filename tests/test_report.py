@@ -25,7 +25,7 @@ from orchestration.failed_checks import FailedCheck, to_json
 from orchestration.report import REPORT_NAME, write_report
 from orchestration.report.catalogue import format_delta, format_value
 from orchestration.report.stats import nps_interval, nps_interval_from_net, wilson_interval
-from orchestration.settings import Settings
+from tests.conftest import settings_in
 
 # ----------------------------------------------------------------------------- the fixture
 
@@ -364,16 +364,6 @@ def block_two_runs(path: Path) -> None:
         )
 
 
-def settings_for(tmp_path: Path) -> Settings:
-    return Settings(
-        landing_dir=tmp_path / "landing",
-        warehouse=tmp_path / "wh" / "c360.duckdb",
-        raw_dir=tmp_path / "wh" / "raw",
-        target="duckdb",
-        report_dir=tmp_path / "reports",
-    )
-
-
 # ----------------------------------------------------------------------------- the browser
 
 
@@ -585,7 +575,7 @@ EXPECTED_TILES = {
 @pytest.fixture
 def rendered(tmp_path: Path, chromium: str):
     def render(blocked: bool = False) -> tuple[Node, Path, Path]:
-        settings = settings_for(tmp_path)
+        settings = settings_in(tmp_path)
         build_warehouse(settings.warehouse)
         if blocked:
             block_two_runs(settings.warehouse)
@@ -750,7 +740,7 @@ def test_blocked_run_names_the_failed_checks_and_keeps_the_last_published_values
 
 
 def test_nothing_published_explains_and_shows_no_tiles(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     html = write_report(settings).read_text()  # no warehouse at all yet
     root = parse(html)
     assert root.find(id="data-status").attrs["data-status"] == "never"
@@ -766,7 +756,7 @@ def test_nothing_published_explains_and_shows_no_tiles(tmp_path: Path) -> None:
 
 
 def test_a_failed_run_since_the_publication_is_shown_in_amber(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     with duckdb.connect(str(settings.warehouse)) as con:
         # a row logged before the structured record of failed checks existed
@@ -788,7 +778,7 @@ def test_a_failed_run_since_the_publication_is_shown_in_amber(tmp_path: Path) ->
 
 
 def test_report_file_is_replaced_atomically(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     first = write_report(settings)
     second = write_report(settings)
@@ -827,7 +817,7 @@ def test_dagster_asset_renders_the_report_after_publication(
     assert cco_scorecard.group_names_by_key[key] == "report"
     assert cco_scorecard.asset_deps[key] == {dg.AssetKey(["published", "cco_kpi_monthly"])}
 
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     monkeypatch.setenv("C360_REPORT_DIR", str(settings.report_dir))
     result = dg.materialize(

@@ -11,19 +11,9 @@ import duckdb
 import pytest
 
 from orchestration.serving import refresh_serving_copy, serving_path
-from orchestration.settings import Settings
+from tests.conftest import settings_in
 
 PUBLISHED_AT = dt.datetime(2026, 11, 3, 6, 11, 30)
-
-
-def settings_for(tmp_path: Path) -> Settings:
-    return Settings(
-        landing_dir=tmp_path / "landing",
-        warehouse=tmp_path / "wh" / "c360.duckdb",
-        raw_dir=tmp_path / "wh" / "raw",
-        target="duckdb",
-        report_dir=tmp_path / "reports",
-    )
 
 
 def build_warehouse(path: Path) -> None:
@@ -75,7 +65,7 @@ def mrr(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def test_serving_copy_has_tables_of_published_and_marts_only(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     path = refresh_serving_copy(settings)
     assert path == serving_path(settings) == tmp_path / "wh" / "serving" / "c360_serving.duckdb"
@@ -107,7 +97,7 @@ def test_serving_copy_has_tables_of_published_and_marts_only(tmp_path: Path) -> 
 
 
 def test_refresh_swaps_atomically_under_an_open_bi_connection(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     path = refresh_serving_copy(settings)
 
@@ -177,7 +167,7 @@ def test_refresh_swaps_atomically_under_an_open_bi_connection(tmp_path: Path) ->
 
 
 def test_a_failed_refresh_leaves_the_served_copy_in_place(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_in(tmp_path)
     build_warehouse(settings.warehouse)
     path = refresh_serving_copy(settings)
     # a mart view that fails when read makes the next copy fail half-way

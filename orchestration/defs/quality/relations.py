@@ -23,7 +23,7 @@ PLACEHOLDER = re.compile(
 
 
 class UnknownRelation(ValueError):
-    """A placeholder names no model or source of the dbt project."""
+    """A placeholder names no model, seed or source of the dbt project."""
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ class Relation:
 
 
 class Relations:
-    """Every model and source of one dbt manifest, by the name a placeholder gives it."""
+    """Every model, seed and source of one dbt manifest, by the name a placeholder gives it."""
 
     def __init__(self, manifest: Mapping[str, Any], translator, project) -> None:
         self._manifest, self._translator, self._project = manifest, translator, project
         self._nodes: dict[tuple[str, ...], tuple[str, Mapping[str, Any]]] = {}
         for unique_id, node in manifest["nodes"].items():
-            if node["resource_type"] == "model":
+            if node["resource_type"] in ("model", "seed"):
                 self._nodes[("ref", node["name"])] = (unique_id, node)
         for unique_id, node in manifest["sources"].items():
             self._nodes[("source", node["source_name"], node["name"])] = (unique_id, node)
@@ -53,7 +53,9 @@ class Relations:
     def resolve(self, match: re.Match) -> Relation:
         name = tuple(p for p in match.group("kind", "first", "second") if p)
         if name not in self._nodes:
-            raise UnknownRelation(f"{match.group(0)}: no such model or source in the dbt project")
+            raise UnknownRelation(
+                f"{match.group(0)}: no such model, seed or source in the dbt project"
+            )
         unique_id, node = self._nodes[name]
         return Relation(match.group(0), _schema_qualified(node), self._asset_key(unique_id, node))
 
