@@ -27,8 +27,9 @@ def _stage_rows(run: dict | None) -> dict[str, dict]:
 def quality_share(run: dict | None) -> float | None:
     if not run:
         return None
-    gates = next((s["seconds"] for s in run["stages"] if s["stage"] == "quality_gates"), None)
-    return gates / run["pipeline_seconds"] if gates is not None else None
+    gate_steps = {"raw_layer_gates", "quality_gates"}
+    gates = [s["seconds"] for s in run["stages"] if s["stage"] in gate_steps]
+    return sum(gates) / run["pipeline_seconds"] if gates else None
 
 
 def scale_section(res: dict) -> str:

@@ -19,7 +19,7 @@ pipeline_job = dg.define_asset_job(
 audit_and_publish_job = dg.define_asset_job(
     "audit_and_publish",
     selection=dg.AssetSelection.checks_for_assets(dbt.warehouse_models)
-    | dg.AssetSelection.checks(quality.quality_gates)  # the suites on raw tables too
+    | dg.AssetSelection.checks(quality.raw_layer_gates, quality.quality_gates)
     | dg.AssetSelection.assets(publish.publish_kpis),
     description="Run every dbt test and quality gate on the warehouse as built; publish the KPI "
     "candidate if they all pass.",

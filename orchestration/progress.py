@@ -28,10 +28,8 @@ INGESTED = re.compile(
 STAGES = {
     "ingest": "ingestion",
     "warehouse_models": "dbt build (models and tests)",
+    "raw_layer_gates": "quality gates on the raw layer",
     "quality_gates": "quality gates",
-    # the gates on raw tables run before the build, the others after it: Dagster runs the one
-    # definition as two steps and names the second so
-    "quality_gates_2": "quality gates on the warehouse",
     "publish_kpis": "publication",
     "report__cco_scorecard": "CCO scorecard",
 }

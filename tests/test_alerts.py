@@ -62,13 +62,14 @@ def test_blocked_run_alerts_then_recovery(
     plain, details = text.split("For engineers")
     assert "NOT updated" in plain and "last validated numbers" in plain
     assert "data as of 2026-11-03" in plain and "Scorecard: " in plain
-    assert "assert_kpi_nps_within_bounds" not in plain
-    assert "marts/kpi_monthly:assert_kpi_nps_within_bounds: 1 row(s) break the rule" in details
-    assert "kpi_values_in_range" in details  # the quality suite saw it too, with what it observed
+    # the check that held it back, with what it observed, for engineers only
+    assert "kpi_values_in_range" not in plain
+    assert "- check marts/kpi_monthly:kpi_values_in_range: " in details
+    assert "observed: " in details
     [mail] = smtp.messages
     assert mail["To"] == "cco@example.com, data-team@example.com"
     assert "held back" in mail["Subject"]
-    assert "assert_kpi_nps_within_bounds" in smtp.bodies()[0]
+    assert "kpi_values_in_range" in smtp.bodies()[0]
 
     # A second blocked run whose destinations both fail: recorded, and the run still blocked (2).
     monkeypatch.setenv("C360_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{_closed_port()}/hook")

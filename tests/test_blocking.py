@@ -57,12 +57,6 @@ BREAKS = {
         update marts.kpi_monthly set value = 1
         where kpi = 'churned_customers' and month = {FIRST_MONTH}
     """,
-    "assert_kpi_nps_within_bounds": f"""
-        update marts.kpi_monthly set value = 150 where kpi = 'nps' and month = {LAST_MONTH}
-    """,
-    "assert_kpi_rates_within_unit_interval": f"""
-        update marts.kpi_monthly set value = 1.5 where kpi = 'fcr_rate' and month = {LAST_MONTH}
-    """,
 }
 
 # reconciliation suite (expectations/) -> one statement that breaks its rule
@@ -170,6 +164,24 @@ def test_breaking_a_reconciliation_blocks_publication(
         published_copy, before, SUITE_BREAKS[suite_name], suite_name
     )
     assert checks[suite_name].blocking and not checks[suite_name].passed
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value"),
+    [("nps", 150), ("fcr_rate", 1.5)],  # nps lies in [-100, 100], a rate in [0, 1]
+)
+def test_a_kpi_outside_its_units_range_blocks_by_its_suite(
+    published_copy: Settings, kpi: str, value: float
+) -> None:
+    # A KPI's range is the suite kpi_values_in_range's alone, taken from its catalogued unit.
+    before = published_state(published_copy)
+    checks = _assert_blocked_and_untouched(
+        published_copy,
+        before,
+        f"update marts.kpi_monthly set value = {value} where kpi = '{kpi}' and month = {LAST_MONTH}",
+        "kpi_values_in_range",
+    )
+    assert checks["kpi_values_in_range"].blocking
 
 
 def test_missing_fx_rate_blocks_by_its_suite(published_copy: Settings) -> None:

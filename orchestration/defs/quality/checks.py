@@ -1,10 +1,13 @@
 """The quality gates: every suite in `expectations/` as an asset check of the table it validates.
 
 Each check also depends on every other table its query reads, so the UI shows a gate beside its
-data and Dagster runs it once that data is built: the suites on raw tables right after ingestion
-(a blocking one that fails stops the warehouse build reading them), the others after the build.
-One definition (not one per suite), so that Dagster runs them in as few steps as that order
-allows: GX costs seconds to import and each step re-imports code under the multiprocess executor.
+data and Dagster runs it once that data is built. Two definitions, each run as one step:
+- `raw_layer_gates`, the suites on raw tables, right after ingestion (a blocking one that fails
+  stops the warehouse build reading them);
+- `quality_gates`, the suites on the warehouse, after the build.
+Two and not one, because one definition reading both ends of the dbt build makes Dagster split
+the build itself into steps; and not one per suite, because GX costs seconds to import and each
+step re-imports code under the multiprocess executor.
 Suites marked blocking stop `published/cco_kpi_monthly` (orchestration/defs/publish/assets.py),
 whichever table they are attached to.
 """
@@ -26,6 +29,14 @@ from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.warehouse import query_frame
 
 SUITES = load_suites(EXPECTATIONS_DIR)
+
+
+def _on_raw_layer(suite) -> bool:
+    return reads_raw_layer_only([r.sql_name for r in suite.reads])
+
+
+RAW_LAYER_SUITES = [s for s in SUITES if _on_raw_layer(s)]
+WAREHOUSE_SUITES = [s for s in SUITES if not _on_raw_layer(s)]
 
 
 def _spec(suite) -> dg.AssetCheckSpec:
@@ -59,24 +70,40 @@ def _metadata(result: SuiteResult) -> dict:
 
 
 @dg.multi_asset_check(
-    specs=[_spec(s) for s in SUITES], name="quality_gates", pool=WAREHOUSE_POOL, can_subset=True
+    specs=[_spec(s) for s in RAW_LAYER_SUITES],
+    name="raw_layer_gates",
+    pool=WAREHOUSE_POOL,
+    can_subset=True,
+)
+def raw_layer_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
+    yield from run_gates(context, settings, RAW_LAYER_SUITES)
+
+
+@dg.multi_asset_check(
+    specs=[_spec(s) for s in WAREHOUSE_SUITES],
+    name="quality_gates",
+    pool=WAREHOUSE_POOL,
+    can_subset=True,
 )
 def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
+    yield from run_gates(context, settings, WAREHOUSE_SUITES)
+
+
+def run_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings, suites: list):
     paths = settings.paths
     selected = {key.name for key in context.selected_asset_check_keys}
-    # Dagster may run the gates as more than one step: the acknowledgements are recorded once, by
-    # the step whose suites read them
-    if any(reads_acknowledgements(s) for s in SUITES if s.name in selected):
+    # the acknowledgements are recorded once, by the step whose suites read them
+    if any(reads_acknowledgements(s) for s in suites if s.name in selected):
         apply_acknowledgements(context, paths)
     validator = Validator()
     results: list[SuiteResult] = []
-    for suite in SUITES:
+    for suite in suites:
         if suite.name not in selected:
             continue
         try:
             frame = (
                 raw_layer_frame(paths, suite.query)
-                if reads_raw_layer_only([r.sql_name for r in suite.reads])
+                if _on_raw_layer(suite)
                 else query_frame(paths, suite.query)
             )
             result = validator.validate(suite, frame)
@@ -128,4 +155,4 @@ def apply_acknowledgements(context: dg.AssetCheckExecutionContext, paths) -> Non
         )
 
 
-defs = dg.Definitions(asset_checks=[quality_gates])
+defs = dg.Definitions(asset_checks=[raw_layer_gates, quality_gates])
