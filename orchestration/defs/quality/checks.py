@@ -69,24 +69,20 @@ def _metadata(result: SuiteResult) -> dict:
     }
 
 
-@dg.multi_asset_check(
-    specs=[_spec(s) for s in RAW_LAYER_SUITES],
-    name="raw_layer_gates",
-    pool=WAREHOUSE_POOL,
-    can_subset=True,
-)
-def raw_layer_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
-    yield from run_gates(context, settings, RAW_LAYER_SUITES)
+def _gates(name: str, suites: list) -> dg.AssetChecksDefinition:
+    """One step of gates: the given suites, as subsettable checks in the warehouse's pool."""
+
+    @dg.multi_asset_check(
+        specs=[_spec(s) for s in suites], name=name, pool=WAREHOUSE_POOL, can_subset=True
+    )
+    def gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
+        yield from run_gates(context, settings, suites)
+
+    return gates
 
 
-@dg.multi_asset_check(
-    specs=[_spec(s) for s in WAREHOUSE_SUITES],
-    name="quality_gates",
-    pool=WAREHOUSE_POOL,
-    can_subset=True,
-)
-def quality_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings):
-    yield from run_gates(context, settings, WAREHOUSE_SUITES)
+raw_layer_gates = _gates("raw_layer_gates", RAW_LAYER_SUITES)
+quality_gates = _gates("quality_gates", WAREHOUSE_SUITES)
 
 
 def run_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings, suites: list):
