@@ -170,8 +170,8 @@ def assert_a_progress_view_and_a_full_log(output: str) -> None:
 KILL_POINTS = {
     "ingestion": r" - \w+: \d+ file\(s\) ingested",
     "dbt build": r"START sql table model marts\.",
-    "publish (table swapped, not yet logged)": r"OK created sql table model published\.cco_kpi_monthly",
-    "serving refresh": r"published \d+ KPI rows",
+    "publish (table swapped, not yet logged)": r"replaced published\.cco_kpi_monthly",
+    "serving refresh": r"refreshing the BI serving copy",
 }
 
 

@@ -79,7 +79,7 @@ def test_every_mart_and_published_column_is_described_and_contracted() -> None:
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     undocumented, uncontracted = [], []
     for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or node["fqn"][1] not in ("marts", "published"):
+        if node["resource_type"] != "model" or node["fqn"][1] != "marts":
             continue
         if not node["config"]["contract"]["enforced"]:
             uncontracted.append(node["name"])
@@ -90,6 +90,19 @@ def test_every_mart_and_published_column_is_described_and_contracted() -> None:
         ]
         if not node.get("description"):
             undocumented.append(node["name"])
+    # the published tables are created by the publish step from their declaration as the source
+    # `published`: every column needs its type there as well as its description
+    for source in manifest["sources"].values():
+        if source["source_name"] != "published":
+            continue
+        uncontracted += [
+            f"{source['name']}.{c}" for c, col in source["columns"].items() if not col["data_type"]
+        ]
+        undocumented += [
+            f"{source['name']}.{c}"
+            for c, col in source["columns"].items()
+            if not col.get("description")
+        ]
     assert not uncontracted and not undocumented, (uncontracted, undocumented)
     exposures = {e["name"] for e in manifest["exposures"].values()}
     assert "cco_scorecard" in exposures
@@ -157,16 +170,16 @@ def test_duckdb_memory_and_threads_follow_the_settings(c360_env, monkeypatch, tm
     assert '"m": "286.1 MiB"' in dbt.stdout and '"t": 1' in dbt.stdout, dbt.stdout[-2000:]
 
 
-def test_dbt_is_told_the_settings_and_the_run_without_exporting_them(c360_env) -> None:
+def test_dbt_is_told_the_settings_without_exporting_them(c360_env) -> None:
     import os
 
     from orchestration.defs.dbt import dbt_environment
 
     before = dict(os.environ)
-    env = dbt_environment(c360_env, run_id="r1")
+    env = dbt_environment(c360_env)
     assert env["C360_WAREHOUSE"] == str(c360_env.warehouse)
     assert env["C360_RAW_DIR"] == str(c360_env.raw_dir)  # resolved, though unset in the env
-    assert env["C360_RUN_ID"] == "r1"
+    assert "C360_RUN_ID" not in env  # nothing in dbt publishes: no run id to pass
     assert env["C360_AS_OF_DATE"] == ""  # no delivery yet: "not set", dbt falls back
     assert dict(os.environ) == before
 

@@ -142,8 +142,6 @@ def test_dbt_docs_generate_describes_the_built_warehouse(warehouse, tmp_path) ->
             str(dbt),
             "docs",
             "generate",
-            "--select",  # every node: the default selector leaves the published models out
-            "fqn:*",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
@@ -156,4 +154,4 @@ def test_dbt_docs_generate_describes_the_built_warehouse(warehouse, tmp_path) ->
     )
     catalog = json.loads((tmp_path / "catalog.json").read_text())
     assert "model.c360.customer_360" in catalog["nodes"]
-    assert "model.c360.cco_kpi_monthly" in catalog["nodes"]
+    assert "source.c360.published.cco_kpi_monthly" in catalog["sources"]

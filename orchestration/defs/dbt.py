@@ -37,8 +37,8 @@ class LayeredTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "warehouse"
 
 
-def dbt_environment(settings: Settings, run_id: str | None = None) -> dict[str, str]:
-    """What dbt is told: the settings as its profile reads them, and the run's own values.
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """What dbt is told: the settings as its profile reads them, and the run's as-of date.
 
     Environment variables rather than dbt vars: a changed var makes dbt parse the whole project
     again, a changed variable only the files reading it. They are set only while dbt's process
@@ -49,7 +49,6 @@ def dbt_environment(settings: Settings, run_id: str | None = None) -> dict[str, 
         **settings.environment(),
         # empty when no delivery was found: the calendar model then takes the latest staged one
         "C360_AS_OF_DATE": as_of.isoformat() if as_of else "",
-        "C360_RUN_ID": run_id or "",  # the gated run that may publish (the publish step only)
     }
 
 
@@ -62,7 +61,7 @@ def run_dbt(
 ):
     """Stream a dbt command's events; fail the step only when a model (not a test) errored.
 
-    `env` is what dbt is told (`dbt_environment(settings, ...)`); `settings` name the warehouse
+    `env` is what dbt is told (`dbt_environment(settings)`); `settings` name the warehouse
     whose writer lock the command holds.
 
     A failing dbt test is a data-quality finding: it is reported as a failed asset check, dbt skips
@@ -113,14 +112,10 @@ def _stop_and_drain(invocation: DbtCliInvocation, events: Iterator[Any]) -> None
             pass
 
 
-PUBLISH_SELECTION = "path:models/published"
-
-
 @dbt_assets(
     manifest=DBT_MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=LayeredTranslator(),
-    exclude=PUBLISH_SELECTION,
     pool=WAREHOUSE_POOL,
 )
 def warehouse_models(

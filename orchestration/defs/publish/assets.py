@@ -1,66 +1,84 @@
 """Write-audit-publish, last step: replace `published.cco_kpi_monthly` from the audited candidate,
-append it to `published.cco_kpi_monthly_history` and refresh `published.cco_kpi_restatements`.
+append it to `published.cco_kpi_monthly_history` and rebuild `published.cco_kpi_restatements`,
+in one transaction (statements.py).
 
-This is a dbt invocation of its own, downstream of the blocking quality gates: a blocking check
-cannot stop a model built in the same `dbt build`. A blocking check stops only the assets that
-depend on the asset it is attached to, and each gate is attached to the table it validates, so
-the published KPIs depend on every table a blocking gate is attached to: Dagster then runs the
-gates first and skips publication when one fails.
+A step of its own, downstream of the blocking quality gates: a blocking check cannot stop a model
+built in the same `dbt build`. A blocking check stops only the assets that depend on the asset it
+is attached to, and each gate is attached to the table it validates, so the published KPIs depend
+on every table a blocking gate is attached to: Dagster then runs the gates first and skips
+publication when one fails. The step writes the 3 small tables itself rather than through a second
+dbt process, whose start-up and parse would cost more than the publication.
 """
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt import (
-    DBT_MANIFEST,
-    PUBLISH_SELECTION,
-    WAREHOUSE_POOL,
-    LayeredTranslator,
-    dbt_environment,
-    dbt_project,
-    run_dbt,
+from orchestration.audit import now_utc
+from orchestration.defs.dbt import WAREHOUSE_POOL
+from orchestration.defs.publish.statements import (
+    CURRENT,
+    HISTORY,
+    RESTATEMENTS,
+    publication_statements,
 )
 from orchestration.defs.quality.checks import SUITES
+from orchestration.defs.quality.relations import project_relations
 from orchestration.defs.resources import C360Settings
+from orchestration.lock import warehouse_lock
 from orchestration.serving import refresh_serving_copy
-from orchestration.warehouse import query_frame
-
-PUBLISHED_KPIS = "model.c360.cco_kpi_monthly"
+from orchestration.warehouse import execute, query_frame
 
 
-class GatedPublicationTranslator(LayeredTranslator):
-    """The published KPIs wait for, and are stopped by, every blocking gate wherever it hangs."""
+def _published_specs() -> list[dg.AssetSpec]:
+    """The published tables, as the dbt source `published` declares them; the current KPIs wait
+    for, and are stopped by, every blocking gate wherever it hangs."""
+    relations = project_relations()
+    kpi_monthly = relations.render("{{ ref('kpi_monthly') }}")[1][0].asset_key
+    gated = {dg.AssetKey(list(s.asset)) for s in SUITES if s.blocking} | {kpi_monthly}
+    sources = {
+        s["name"]: s
+        for s in relations.manifest["sources"].values()
+        if s["source_name"] == "published"
+    }
+    keys = {name: dg.AssetKey(["published", name]) for name in (CURRENT, HISTORY, RESTATEMENTS)}
+    deps = {
+        CURRENT: sorted(gated, key=lambda key: key.path),
+        HISTORY: [keys[CURRENT]],
+        RESTATEMENTS: [keys[HISTORY]],
+    }
+    return [
+        dg.AssetSpec(
+            key=keys[name],
+            deps=deps[name],
+            group_name="published",
+            description=sources[name]["description"].strip(),
+            kinds={"sql"},
+        )
+        for name in (CURRENT, HISTORY, RESTATEMENTS)
+    ]
 
-    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
-        spec = super().get_asset_spec(manifest, unique_id, project)
-        if unique_id != PUBLISHED_KPIS:
-            return spec
-        known = {dep.asset_key for dep in spec.deps}
-        gated = {dg.AssetKey(list(s.asset)) for s in SUITES if s.blocking} - known
-        return spec.merge_attributes(deps=sorted(gated, key=lambda key: key.path))
 
-
-@dbt_assets(
-    manifest=DBT_MANIFEST,
-    project=dbt_project,
-    dagster_dbt_translator=GatedPublicationTranslator(),
-    select=PUBLISH_SELECTION,
-    name="publish_kpis",
-    pool=WAREHOUSE_POOL,
-)
-def publish_kpis(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: C360Settings):
+@dg.multi_asset(specs=_published_specs(), name="publish_kpis", pool=WAREHOUSE_POOL)
+def publish_kpis(context: dg.AssetExecutionContext, settings: C360Settings):
     paths = settings.paths
     paths.make_warehouse_dir()
-    _require_gates_passed(paths, context.run.run_id)
+    run_id = context.run.run_id
+    _require_gates_passed(paths, run_id)
     _require_no_failed_check(context)
-    env = dbt_environment(paths, run_id=context.run.run_id)
-    yield from run_dbt(context, dbt, ["run"], paths, env)
-    rows = int(query_frame(paths, "select count(*) as n from published.cco_kpi_monthly")["n"][0])
+    # within `c360 run` the lock is already held; a run launched from the UI refuses at once
+    with warehouse_lock(paths, f"publication in run {run_id}", timeout=0):
+        execute(paths, publication_statements(paths, run_id, now_utc()))
+    rows = {
+        name: int(query_frame(paths, f"select count(*) as n from published.{name}")["n"][0])
+        for name in (CURRENT, HISTORY, RESTATEMENTS)
+    }
     # the outcome is recorded in audit.publication_log once the run has finished
-    context.log.info(
-        f"published {rows} KPI rows (as of {env['C360_AS_OF_DATE'] or 'the latest delivery'})"
-    )
+    context.log.info(f"replaced published.{CURRENT}: published {rows[CURRENT]} KPI rows")
+    for name, count in rows.items():
+        yield dg.MaterializeResult(
+            asset_key=dg.AssetKey(["published", name]), metadata={"rows": count}
+        )
     if paths.target == "duckdb":
+        context.log.info("refreshing the BI serving copy")
         serving = refresh_serving_copy(paths)
         context.log.info(f"BI serving copy refreshed: {serving}")
 

@@ -45,6 +45,10 @@ class Relations:
         for unique_id, node in manifest["sources"].items():
             self._nodes[("source", node["source_name"], node["name"])] = (unique_id, node)
 
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        return self._manifest
+
     def _asset_key(self, unique_id: str, node: Mapping[str, Any]) -> dg.AssetKey | None:
         if node["resource_type"] == "source" and "asset_key" not in node["meta"].get("dagster", {}):
             return None  # a table that no asset writes, e.g. one the gates' own step fills

@@ -1,10 +1,7 @@
 -- Each (month, kpi) whose value changed after it was first published (a late or corrected
 -- delivery restated it): the first value shown and when, the current value and since when.
 -- Values are compared to 6 decimals, so a recomputation's floating-point noise is no restatement.
--- A table, rebuilt at every publication: readers and the BI serving copy need no view resolution.
-{{ config(materialized='table') }}
-{{ require_gated_run() }}
-
+-- Rebuilt by the publish step in the same transaction that appends the new publication.
 with history as (
     select
         month,
@@ -13,7 +10,7 @@ with history as (
         run_id,
         published_at,
         cast(value as decimal(38, 6)) as compared_value
-    from {{ ref('cco_kpi_monthly_history') }}
+    from {{ source('published', 'cco_kpi_monthly_history') }}
 ),
 
 sequenced as (
