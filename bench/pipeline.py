@@ -39,14 +39,6 @@ OVERHEAD = (
 )
 
 
-PUBLISH_STEP = "publish_kpis"
-PUBLISH_LABELS = {
-    "dbt start-up (before the first node)": "publish: dbt start-up and parse",
-    "dbt wrap-up (after the last node)": "publish: audit log, BI serving copy (after dbt)",
-    "publication": "publish: the published model",
-}
-
-
 def set_environment(landing: Path, work: Path) -> None:
     os.environ["C360_LANDING_DIR"] = str(landing)
     os.environ["C360_WAREHOUSE"] = str(work / "warehouse" / "c360.duckdb")
@@ -71,8 +63,6 @@ def node_group(node: dict) -> str:
     name = unique_id.split(".")[-1]
     if folder == "staging":
         return "dbt staging"
-    if folder == "published":
-        return "publication"
     if "kpi" in name:
         return "KPI models"
     if folder == "intermediate" and sub == "identity":
@@ -202,7 +192,6 @@ def run(landing: Path, work: Path, fresh: bool) -> dict:
                 if k in mat.metadata
             }
     nodes = dbt_nodes(result.run_id)
-    publish_nodes = dbt_nodes(result.run_id, PUBLISH_STEP)
     stages: list[dict] = []
 
     def add(name: str, seconds: float, windows: list[tuple[float, float]], kind: str) -> None:
@@ -227,14 +216,6 @@ def run(landing: Path, work: Path, fresh: bool) -> dict:
             add(
                 f"{key} (whole dbt build step)", end - s["start"], [(s["start"], end)], "step-total"
             )
-        elif key == PUBLISH_STEP and publish_nodes:
-            # the publication's own dbt run: start-up, the model, then audit + serving copy
-            seconds, presence = attribute(publish_nodes, (s["start"], end))
-            for group in GROUPS + ("publication",) + OVERHEAD:
-                if group in seconds:
-                    label = PUBLISH_LABELS.get(group, f"publish: {group}")
-                    add(label, seconds[group], presence[group], "dbt")
-            add(f"{key} (whole step)", end - s["start"], [(s["start"], end)], "step-total")
         else:
             add(key, end - s["start"], [(s["start"], end)], "step")
     in_steps = sum(s.get("end", t2) - s["start"] for _, s in order)
@@ -253,7 +234,6 @@ def run(landing: Path, work: Path, fresh: bool) -> dict:
         "steps": {k: v for k, v in steps.items()},
         "stages": stages,
         "dbt_nodes": sorted(nodes, key=lambda n: n["end"] - n["start"], reverse=True),
-        "publish_dbt_nodes": publish_nodes,
         "ingestion": ingestion,
         "warehouse_bytes": _size(work / "warehouse"),
     }
