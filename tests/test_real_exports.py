@@ -469,26 +469,28 @@ def test_invoices_are_ingested_after_what_completes_them_and_gated() -> None:
 
 
 def test_interval_gate_fails_on_a_counted_line_without_interval() -> None:
-    import pandas as pd
+    import duckdb
 
     from orchestration.defs.quality.gx_bridge import Validator, load_suites
     from orchestration.settings import EXPECTATIONS_DIR
 
     [suite] = [s for s in load_suites(EXPECTATIONS_DIR) if s.name == "counted_lines_interval_known"]
-    good = {
-        "invoice_line_key": "in_1:1",
-        "recurring_interval": "month",
-        "recurring_interval_count": 1,
-        "interval_months": 1,
-    }
-    unknown = {
-        "invoice_line_key": "in_2:1",
-        "recurring_interval": None,
-        "recurring_interval_count": None,
-        "interval_months": None,
-    }
+    con = duckdb.connect()
+    con.execute(
+        "create schema intermediate; create table intermediate.int_invoice_lines__counted "
+        "(invoice_line_key varchar, recurring_interval varchar, recurring_interval_count int, "
+        "interval_months int)"
+    )
+    insert = "insert into intermediate.int_invoice_lines__counted values (?, ?, ?, ?)"
+    con.executemany(insert, [[f"in_{i}:1", "month", 1, 1] for i in range(1, 4)])
     validator = Validator()
-    assert validator.validate(suite, pd.DataFrame([good])).success
-    failed = validator.validate(suite, pd.DataFrame([good, unknown]))
+    grouped = con.sql(suite.query).df()
+    # the SQL hands GX one row for the three good lines, not the lines themselves
+    assert grouped[["invoice_lines", "example_invoice_line"]].values.tolist() == [[3, "in_1:1"]]
+    assert validator.validate(suite, grouped).success
+
+    con.executemany(insert, [["in_9:1", None, None, None], ["in_8:1", None, None, None]])
+    failed = validator.validate(suite, con.sql(suite.query).df())
     assert not failed.success
     assert "every counted line has a known recurring interval" in failed.summary()
+    assert "in_8:1" in json.dumps(con.sql(suite.query).df().to_dict("records"))

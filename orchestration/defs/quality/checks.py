@@ -22,7 +22,12 @@ from orchestration.defs.quality.acknowledgements import (
     acknowledgement_file,
     record_acknowledgements,
 )
-from orchestration.defs.quality.gx_bridge import SuiteResult, Validator, load_suites
+from orchestration.defs.quality.gx_bridge import (
+    SuiteResult,
+    import_gx_in_background,
+    load_suites,
+    shared_validator,
+)
 from orchestration.defs.quality.raw_layer import raw_layer_frame, reads_raw_layer_only
 from orchestration.defs.resources import C360Settings
 from orchestration.settings import EXPECTATIONS_DIR
@@ -91,17 +96,16 @@ def run_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings, su
     # the acknowledgements are recorded once, by the step whose suites read them
     if any(reads_acknowledgements(s) for s in suites if s.name in selected):
         apply_acknowledgements(context, paths)
-    validator = Validator()
+    import_gx_in_background()
+    chosen = [s for s in suites if s.name in selected]
+    frames = {s.name: _query(paths, s) for s in chosen}  # SQL: aggregates and samples, small
+    validator = shared_validator()
     results: list[SuiteResult] = []
-    for suite in suites:
-        if suite.name not in selected:
-            continue
+    for suite in chosen:
+        frame = frames[suite.name]
         try:
-            frame = (
-                raw_layer_frame(paths, suite.query)
-                if _on_raw_layer(suite)
-                else query_frame(paths, suite.query)
-            )
+            if isinstance(frame, Exception):
+                raise frame
             result = validator.validate(suite, frame)
         except Exception as exc:  # noqa: BLE001 - a suite that cannot run fails closed, with the reason
             result = SuiteResult(suite, False, 0, [], error=f"{type(exc).__name__}: {exc}")
@@ -133,6 +137,16 @@ def run_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings, su
     )
     # A blocked run's outcome is recorded once the run has finished (orchestration/outcome.py),
     # together with any dbt test that failed.
+
+
+def _query(paths, suite):
+    """The suite's table, or the error that stopped its query (reported as its failure)."""
+    try:
+        if _on_raw_layer(suite):
+            return raw_layer_frame(paths, suite.query)
+        return query_frame(paths, suite.query)
+    except Exception as exc:  # noqa: BLE001 - the suite fails closed with it, see run_gates
+        return exc
 
 
 def reads_acknowledgements(suite) -> bool:

@@ -10,8 +10,11 @@ in the suites, never in code.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +126,29 @@ def _clean(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str).replace("NaN", "null"))
 
 
+_gx_import: threading.Thread | None = None
+
+
+def import_gx_in_background() -> None:
+    """Start importing GX (seconds of pure Python) while the gates' queries run in the warehouse.
+
+    DuckDB and PostgreSQL release the interpreter while they compute, so the two overlap."""
+    global _gx_import
+    if _gx_import is None:
+        _gx_import = threading.Thread(
+            target=importlib.import_module, args=("great_expectations",), daemon=True
+        )
+        _gx_import.start()
+
+
+@functools.cache
+def shared_validator() -> Validator:
+    """The process's one GX context: both gate steps of an in-process run share it."""
+    if _gx_import is not None:
+        _gx_import.join()
+    return Validator()
+
+
 class Validator:
     """One ephemeral GX context for a batch of suites (importing GX alone takes seconds)."""
 
@@ -141,10 +167,13 @@ class Validator:
 
         gx_suite = ExpectationSuite(**json.loads(json.dumps(suite.definition)))
         asset = self._source.add_dataframe_asset(suite.name)
-        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
-            batch_parameters={"dataframe": frame}
-        )
-        result = batch.validate(gx_suite)
+        try:
+            batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
+                batch_parameters={"dataframe": frame}
+            )
+            result = batch.validate(gx_suite)
+        finally:  # the context outlives this suite: never leave its asset behind
+            self._source.delete_asset(suite.name)
         outcomes = []
         for r in result.results:
             cfg = r.expectation_config
@@ -166,5 +195,4 @@ class Validator:
                     unexpected_sample=_clean(sample),
                 )
             )
-        self._source.delete_asset(suite.name)
         return SuiteResult(suite, bool(result.success), len(frame), outcomes)
