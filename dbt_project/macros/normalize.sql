@@ -21,7 +21,12 @@
 
 {# The current version of each record of a landed table, the opening of every staging model:
    latest delivery wins; inside a delivery the last occurrence (file name, then line) wins.
-   `key` is the SQL expression that identifies a record. #}
+   `key` is the SQL expression that identifies a record.
+   In an incremental run only the deliveries from the latest one the model holds onwards are
+   read: a record delivered there wins over every version the model holds (deliveries never go
+   backwards), and the model's delete+insert on the record key replaces it. The latest held
+   delivery is read again, so a delivery that grew (a second file) is complete; a delivery
+   rewritten further back needs `dbt build --full-refresh`. #}
 {% macro latest_versions(relation, key) -%}
     select *
     from (
@@ -32,8 +37,17 @@
                 order by _delivery_date desc, _source_file desc, _source_line desc
             ) as version_rank
         from {{ relation }}
+        {%- if is_incremental() %}
+        where _delivery_date >= {{ held_deliveries_from() }}
+        {%- endif %}
     ) as ranked
     where version_rank = 1
+{%- endmacro %}
+
+{# The latest delivery date an incremental model holds (its `delivery_date` column): where its
+   next run starts reading. An empty model reads everything. #}
+{% macro held_deliveries_from() -%}
+    coalesce((select max(delivery_date) from {{ this }}), cast('1900-01-01' as date))
 {%- endmacro %}
 
 {# Where each staged row came from: its delivery, file and line in the raw layer. #}

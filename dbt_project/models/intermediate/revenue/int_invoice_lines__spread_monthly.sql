@@ -3,10 +3,28 @@
 -- converted to USD with the usd_per_unit rate of the covered month (usd is 1, present in the
 -- FX feed or not). A covered month whose currency has no rate keeps a null USD amount and is
 -- flagged (see int_revenue__missing_fx_rates): it is never dropped.
+-- Incremental by invoice line: the pre-hook deletes the months of every line whose counting line
+-- or FX rate changed, or that no longer counts (macros/incremental.sql); a run spreads the
+-- counting lines not held (new invoices, back-dated ones included, and the deleted ones again).
+{{ config(
+    materialized='incremental',
+    unique_key='invoice_line_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}{{ delete_changed_spread_lines() }}{% endif %}"
+) }}
+
 with recursive
 
 lines as (
-    select * from {{ ref('int_invoice_lines__counted') }}
+    select counted.*
+    from {{ ref('int_invoice_lines__counted') }} as counted
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as held
+        where held.invoice_line_key = counted.invoice_line_key
+    )
+    {%- endif %}
 ),
 
 fx_rates as (

@@ -3,8 +3,26 @@
 -- the customer's invoices that cover M. Active when MRR > 0 (beyond rounding noise, see
 -- kpi_mrr_epsilon). MRR of a month before the data is 0. The movement of M against M-1 follows
 -- docs/kpis.md section 3; in the first reported month every active customer is new.
+-- Incremental by customer: the pre-hook deletes every customer whose monthly sums changed or who
+-- is no longer a customer, and everything when the reported months changed
+-- (macros/incremental.sql); a run computes the whole grid of the customers not held.
+{{ config(
+    materialized='incremental',
+    unique_key='customer_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}{{ delete_changed_customer_mrr() }}{% endif %}"
+) }}
+
 with customers as (
-    select customer_id from {{ ref('int_customers__unioned') }}
+    select unioned.customer_id
+    from {{ ref('int_customers__unioned') }} as unioned
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as held
+        where held.customer_id = unioned.customer_id
+    )
+    {%- endif %}
 ),
 
 months as (
@@ -15,7 +33,11 @@ months as (
 ),
 
 line_months as (
-    select * from {{ ref('int_invoice_lines__spread_monthly') }}
+    select spread.*
+    from {{ ref('int_invoice_lines__spread_monthly') }} as spread
+    {%- if is_incremental() %}
+    where spread.customer_id in (select customers.customer_id from customers)
+    {%- endif %}
 ),
 
 monthly_amounts as (

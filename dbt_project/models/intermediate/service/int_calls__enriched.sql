@@ -3,13 +3,54 @@
 -- offered call is an inbound call that is not a short abandon. First-contact resolution is judged
 -- for answered inbound calls linked to a customer: resolved, and no other inbound call of the
 -- same customer (short abandons excluded) starts after it ended and at most 7 days later.
+-- Incremental by customer: the pre-hook deletes the calls of every customer with a changed, new
+-- or relinked call (macros/incremental.sql), and a run computes the calls not held together with
+-- every other call of their customers, so each customer's repeats are judged over all its calls.
+{{ config(
+    materialized='incremental',
+    unique_key='call_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}{{ delete_changed_calls() }}{% endif %}"
+) }}
+
 with calls as (
     select * from {{ ref('stg_call_center__calls') }}
 ),
 
-links as (
+all_links as (
     select * from {{ ref('int_calls__linked') }}
 ),
+
+{%- if is_incremental() %}
+
+missing as (
+    select
+        all_links.call_id,
+        all_links.customer_id
+    from all_links
+    where not exists (
+        select 1 from {{ this }} as held
+        where held.call_id = all_links.call_id
+    )
+),
+
+links as (
+    select all_links.*
+    from all_links
+    where
+        all_links.call_id in (select missing.call_id from missing)
+        or all_links.customer_id in (
+            select missing.customer_id from missing
+            where missing.customer_id is not null
+        )
+),
+{%- else %}
+
+links as (
+    select * from all_links
+),
+{%- endif %}
 
 measured as (
     select

@@ -1,3 +1,5 @@
+{{ config(unique_key='billing_customer_id') }}
+
 with latest as (
     {{ latest_versions(source('billing', 'billing_customers'), 'id') }}
 ),

@@ -1,16 +1,31 @@
 -- The lines of the winning version of each invoice (an invoice re-delivered with other lines
 -- replaces its lines as a whole).
+-- Incremental: the lines of the invoice versions staged from the latest delivery held onwards.
+-- Before they are inserted, every line held for those invoices is deleted (the pre-hook): a new
+-- version may have fewer lines, or none, and its old lines must not stay behind.
+{{ config(
+    unique_key='invoice_line_key',
+    pre_hook="{% if is_incremental() %}{{ delete_replaced_invoice_lines() }}{% endif %}"
+) }}
+
 with invoices as (
     select
         invoice_id,
         currency,
+        delivery_date,
         source_file,
         source_line
     from {{ ref('stg_billing__invoices') }}
+    {%- if is_incremental() %}
+    where delivery_date >= {{ held_deliveries_from() }}
+    {%- endif %}
 ),
 
 lines as (
     select * from {{ source('billing', 'billing_invoice_lines') }}
+    {%- if is_incremental() %}
+    where _delivery_date >= {{ held_deliveries_from() }}
+    {%- endif %}
 ),
 
 final as (
@@ -32,7 +47,9 @@ final as (
         {{ from_unix_seconds('lines.period_end') }} as period_end_at,
         -- flags
         lines.recurring is not null as is_recurring,
-        coalesce(lines.proration, false) as is_proration
+        coalesce(lines.proration, false) as is_proration,
+        -- lineage: the delivery of the invoice version the line belongs to
+        invoices.delivery_date
     from lines
     inner join invoices
         on

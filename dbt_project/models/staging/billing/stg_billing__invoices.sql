@@ -1,3 +1,5 @@
+{{ config(unique_key='invoice_id') }}
+
 with latest as (
     {{ latest_versions(source('billing', 'billing_invoices'), 'id') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='subscription_id') }}
+
 with latest as (
     {{ latest_versions(source('billing', 'billing_subscriptions'), 'id') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='call_id') }}
+
 with latest as (
     {{ latest_versions(source('call_center', 'call_center_calls'), 'call_id') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(unique_key='account_id') }}
+
 with latest as (
     {{ latest_versions(source('crm', 'crm_accounts'), '"Id"') }}
 ),

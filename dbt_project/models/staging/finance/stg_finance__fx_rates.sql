@@ -1,3 +1,5 @@
+{{ config(unique_key=['rate_month', 'currency']) }}
+
 with latest as (
     {{ latest_versions(source('finance', 'finance_fx_rates'), 'month, lower(currency)') }}
 ),
