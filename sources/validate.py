@@ -303,4 +303,7 @@ def connect() -> duckdb.DuckDBPyConnection:
     """A private in-memory engine for validation, in UTC so offsets convert predictably."""
     con = duckdb.connect(":memory:")
     con.execute("set TimeZone = 'UTC'")
+    # One thread: the entities are ingested in parallel threads already, and a landing file's
+    # batch is small enough that splitting each query across threads costs more than it saves.
+    con.execute("set threads = 1")
     return con
