@@ -19,6 +19,7 @@ from sources.contract import Entity
 from sources.ingest_file import FileResult, ingest_file
 from sources.landing import LandingFile, discover
 from sources.raw_store import RawStore
+from sources.rewrites import record_rewrites
 from sources.validate import connect
 
 
@@ -107,6 +108,8 @@ def ingest_entity(
     current: dict[str, dict] = {}
     contexts = store.read_contexts(entity.table)
     used_contexts: dict[str, str] = {}
+    latest_read = max((row["delivery_date"] for row in manifest.values()), default=None)
+    rewrites: list[str] = []  # changes behind the latest delivery read (sources/rewrites.py)
     with connect() as con:  # one validation engine for all of the entity's files
         fingerprint = entity.completion.load_context(con, raw_dir) if entity.completion else None
         for f in found.files:
@@ -128,6 +131,10 @@ def ingest_entity(
                 current[f.relpath] = previous | {"mtime_ns": stat.st_mtime_ns}
                 summary.files_skipped += 1
                 continue
+            if f.relpath in manifest:
+                rewrites.append(f"{f.relpath}: changed since it was read")
+            elif latest_read is not None and f.delivery_date < latest_read:
+                rewrites.append(f"{f.relpath}: new in a delivery before {latest_read}")
             unknown: Counter = Counter()
             result = ingest_file(con, store, entity, f, now, unknown)
             if result.used_context:
@@ -143,6 +150,9 @@ def ingest_entity(
     for gone in manifest.keys() - current.keys():
         store.remove_file(entity, gone, manifest[gone]["delivery_date"])
         summary.files_removed += 1
+        rewrites.append(f"{gone}: removed from landing")
+    # recorded before the manifest, so a crash in between re-reads rather than forgets
+    record_rewrites(raw_dir, entity.table, rewrites)
     if current != manifest or not store.manifest_path(entity.table).exists():
         store.write_manifest(entity.table, list(current.values()))
     if used_contexts != contexts:

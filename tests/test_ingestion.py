@@ -230,3 +230,36 @@ def test_a_line_that_is_not_utf8_is_rejected_and_blank_lines_are_not_records(
     assert [r["_source_line"] for r in rows(tmp_path, "crm_accounts")] == [1, 4]
     [reject] = rejects(tmp_path, "crm_accounts")
     assert reject["source_line"] == 3 and reject["reason"].startswith("not UTF-8")
+
+
+def test_changes_behind_the_latest_delivery_are_recorded_for_a_full_refresh(
+    tmp_path: Path,
+) -> None:
+    from sources.rewrites import clear_rewrites, rewritten_tables
+
+    landing, raw = tmp_path / "landing", tmp_path / "raw"
+    write_jsonl(landing, "crm/accounts", "2026-11-01", "a.jsonl", [ACCOUNT])
+    write_jsonl(landing, "crm/accounts", "2026-11-02", "b.jsonl", [ACCOUNT])
+    ingest(tmp_path, "crm_accounts")
+    assert rewritten_tables(raw) == {}  # new deliveries are what an incremental build reads
+    write_jsonl(landing, "crm/accounts", "2026-11-03", "c.jsonl", [ACCOUNT])
+    ingest(tmp_path, "crm_accounts")
+    assert rewritten_tables(raw) == {}
+
+    # behind the latest delivery: a late file, a changed file and a removed one
+    write_jsonl(landing, "crm/accounts", "2026-10-31", "late.jsonl", [ACCOUNT])
+    write_jsonl(landing, "crm/accounts", "2026-11-01", "a.jsonl", [ACCOUNT | {"Name": "Acme2"}])
+    (landing / "crm/accounts/2026-11-02/b.jsonl").unlink()
+    ingest(tmp_path, "crm_accounts")
+    seen = rewritten_tables(raw)
+    assert seen == {
+        "crm_accounts": [
+            "crm/accounts/2026-10-31/late.jsonl: new in a delivery before 2026-11-03",
+            "crm/accounts/2026-11-01/a.jsonl: changed since it was read",
+            "crm/accounts/2026-11-02/b.jsonl: removed from landing",
+        ]
+    }
+    ingest(tmp_path, "crm_accounts")  # nothing new: still owed a full refresh
+    assert rewritten_tables(raw) == seen
+    clear_rewrites(raw, seen)
+    assert rewritten_tables(raw) == {}

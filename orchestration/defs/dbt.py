@@ -21,6 +21,7 @@ from orchestration.raw_postgres import load_raw_into_postgres
 from orchestration.settings import DBT_PROJECT_DIR, Settings, environment
 from sources import ENTITIES
 from sources.landing import as_of_date
+from sources.rewrites import clear_rewrites, rewritten_tables
 
 # Only one process may write the DuckDB file: every asset that writes it runs in this pool.
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -85,6 +86,7 @@ def run_dbt(
             description=f"dbt failed: {', '.join(errored) or 'see the dbt log'}",
             metadata={"dbt_errors": dg.MetadataValue.json(errored)},
         )
+    return results
 
 
 def stream_to_the_end(invocation: DbtCliInvocation, events: Iterator[Any]) -> Iterator[Any]:
@@ -126,7 +128,22 @@ def warehouse_models(
     if paths.target == "postgres":  # PostgreSQL cannot read the Parquet raw layer: load it
         counts = load_raw_into_postgres(paths)
         context.log.info(f"loaded the raw layer into PostgreSQL: {counts}")
-    yield from run_dbt(context, dbt, ["build"], paths, dbt_environment(paths))
+    # the raw layer changed behind its latest delivery: the incremental models cannot see it
+    rewrites = rewritten_tables(paths.raw_dir)
+    args = ["build", "--full-refresh"] if rewrites else ["build"]
+    if rewrites:
+        context.log.info(
+            "full refresh: the raw layer changed behind its latest delivery in "
+            + "; ".join(
+                f"{table} ({changes[0]}{', …' * (len(changes) > 1)})"
+                for table, changes in rewrites.items()
+            )
+        )
+    results = yield from run_dbt(context, dbt, args, paths, dbt_environment(paths))
+    if rewrites and all(
+        r.get("status") == "success" for r in results if r["unique_id"].startswith("model.")
+    ):
+        clear_rewrites(paths.raw_dir, rewrites)
 
 
 defs = dg.Definitions(
