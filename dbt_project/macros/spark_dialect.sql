@@ -62,3 +62,31 @@
 {% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
     timestampadd({{ datepart | upper }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
+
+{# Seeds: dbt-spark's session method puts each value into the insert between quotes as it is, so
+   a value holding an apostrophe (the catalogue's "this month's MRR") breaks the statement. The
+   values are written here as Spark string literals, escaped. #}
+{% macro spark__load_csv_rows(model, agate_table) %}
+  {%- set column_override = model['config'].get('column_types', {}) -%}
+  {%- set statements = [] -%}
+  {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+    {%- set sql -%}
+      insert into {{ this.render() }} values
+      {% for row in chunk -%}
+        ({%- for col_name in agate_table.column_names -%}
+          {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
+          {%- set value = row[loop.index0] -%}
+          {%- if value is none -%}
+            cast(null as {{ type }})
+          {%- else -%}
+            cast('{{ (value | string).replace("\\", "\\\\").replace("'", "\\'") }}' as {{ type }})
+          {%- endif -%}
+          {{- "," if not loop.last -}}
+        {%- endfor -%}){{ "," if not loop.last }}
+      {% endfor %}
+    {%- endset -%}
+    {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+    {%- if loop.index0 == 0 -%}{%- do statements.append(sql) -%}{%- endif -%}
+  {%- endfor -%}
+  {{ return(statements[0]) }}
+{% endmacro %}
