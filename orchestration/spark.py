@@ -103,6 +103,8 @@ def session(settings: Settings):
                 # as dbt-spark runs the models: timestamps without time zone, ANSI mode off
                 "spark.sql.timestampType": "TIMESTAMP_NTZ",
                 "spark.sql.ansi.enabled": "false",
+                # as in dbt's session: on small results, compiling Java per query costs more
+                "spark.sql.codegen.wholeStage": os.environ.get("C360_SPARK_CODEGEN", "false"),
                 "spark.ui.enabled": "false",
                 "spark.ui.showConsoleProgress": "false",
             }.items():
