@@ -23,7 +23,7 @@ $(UV):
 
 # The lock file pins every package; bytecode is compiled at install so each step starts fast.
 $(INSTALLED): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --extra spark --compile-bytecode --python $(PYTHON)
 	$(VENV)/bin/python -m orchestration.dbt_manifest  # parse dbt: the manifest Dagster loads
 	touch $@
 

@@ -31,7 +31,7 @@ class Settings:
     landing_dir: Path
     warehouse: Path  # the DuckDB warehouse file
     raw_dir: Path  # Parquet raw layer; by default beside the warehouse file, named after it
-    target: str  # dbt target: duckdb or postgres
+    target: str  # dbt target: duckdb, postgres or spark
     report_dir: Path
 
     @classmethod
@@ -59,7 +59,14 @@ class Settings:
             "C360_REPORT_DIR": str(self.report_dir),
             "C360_DUCKDB_MEMORY_LIMIT": config["memory_limit"],
             "C360_DUCKDB_THREADS": config["threads"],
+            "C360_SPARK_WAREHOUSE": str(self.spark_warehouse),
         }
+
+    @property
+    def spark_warehouse(self) -> Path:
+        """The Spark target's tables (`<schema>.db/<table>/`) and dbt's catalog of them: beside
+        the warehouse file and named after it, as the raw layer is."""
+        return self.warehouse.parent / f"{self.warehouse.stem}_spark"
 
     def make_warehouse_dir(self) -> None:
         """The warehouse file's folder, which dbt expects to exist (it creates only the file)."""

@@ -1,4 +1,5 @@
-"""Short-lived connections to the warehouse (DuckDB file, or PostgreSQL when C360_TARGET=postgres).
+"""Short-lived connections to the warehouse (DuckDB file, or PostgreSQL when C360_TARGET=postgres),
+and on Spark (C360_TARGET=spark) this process's Spark session (orchestration/spark.py).
 
 Never hold one across a dbt call: DuckDB allows one writer per file, and a read-only open fails
 while a writer holds it.
@@ -50,6 +51,10 @@ def pg_dsn() -> str:
 
 
 def query_frame(settings: Settings, sql: str) -> pd.DataFrame:
+    if settings.target == "spark":
+        from orchestration import spark
+
+        return spark.query_frame(settings, sql)
     if settings.target == "postgres":
         import psycopg
 
@@ -62,7 +67,11 @@ def query_frame(settings: Settings, sql: str) -> pd.DataFrame:
 
 
 def execute(settings: Settings, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Run statements in one transaction."""
+    """Run statements in one transaction (on Spark, which has none here: in order)."""
+    if settings.target == "spark":
+        from orchestration import spark
+
+        return spark.execute(settings, statements)
     if settings.target == "postgres":
         import psycopg
 
@@ -90,4 +99,6 @@ def warehouse_label(settings: Settings) -> str:
         info = psycopg.conninfo.conninfo_to_dict(pg_dsn())
         where = f"{info.get('host', 'localhost')}:{info.get('port', 5432)}"
         return f"PostgreSQL database {info.get('dbname', '?')} on {where} (target postgres)"
+    if settings.target == "spark":
+        return f"{settings.spark_warehouse} (target spark)"
     return f"{settings.warehouse} (target {settings.target})"

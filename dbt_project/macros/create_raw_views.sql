@@ -8,7 +8,8 @@
    The views name the files relative to the raw layer, never by absolute path: every connection
    sets DuckDB's `file_search_path` to the raw directory of its own settings (profiles.yml for
    dbt, orchestration/warehouse.py for the gates). A copied warehouse therefore reads its own raw
-   layer, and no path is ever spliced into SQL. #}
+   layer, and no path is ever spliced into SQL. Spark declares external tables over the same
+   files instead (macros/spark_raw_tables.sql). #}
 {% macro create_raw_views() %}
   {% if target.type == 'duckdb' %}
     create schema if not exists raw;
@@ -16,5 +17,7 @@
     create or replace view raw.{{ source.identifier }} as
       select * from read_parquet('{{ source.meta.get('raw_files', source.identifier ~ '/*.parquet') }}');
     {% endfor %}
+  {% elif target.type == 'spark' %}
+    {{ spark_raw_tables() }}
   {% endif %}
 {% endmacro %}

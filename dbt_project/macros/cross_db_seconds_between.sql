@@ -13,3 +13,9 @@
 {% macro postgres__seconds_between(start_at, end_at) -%}
     cast(extract(epoch from (({{ end_at }}) - ({{ start_at }}))) as double precision)
 {%- endmacro %}
+
+{# Spark: the difference of two timestamps is a day-time interval, which has no epoch to extract;
+   microseconds since the epoch are exact (the session's time zone is UTC). #}
+{% macro spark__seconds_between(start_at, end_at) -%}
+    cast(unix_micros(cast({{ end_at }} as timestamp)) - unix_micros(cast({{ start_at }} as timestamp)) as double) / 1000000
+{%- endmacro %}

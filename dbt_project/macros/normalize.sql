@@ -16,7 +16,16 @@
 
 {# Stripe's Unix seconds as a UTC timestamp without time zone (the warehouse's convention). #}
 {% macro from_unix_seconds(column) -%}
+    {{ return(adapter.dispatch('from_unix_seconds')(column)) }}
+{%- endmacro %}
+
+{% macro default__from_unix_seconds(column) -%}
     (to_timestamp({{ column }}) at time zone 'UTC')
+{%- endmacro %}
+
+{# Spark: timestamp_seconds gives an instant, shown in the session's time zone (UTC). #}
+{% macro spark__from_unix_seconds(column) -%}
+    cast(timestamp_seconds({{ column }}) as timestamp_ntz)
 {%- endmacro %}
 
 {# The current version of each record of a landed table, the opening of every staging model:

@@ -19,6 +19,7 @@ from orchestration.defs.resources import C360Settings
 from orchestration.lock import warehouse_lock
 from orchestration.raw_postgres import load_raw_into_postgres
 from orchestration.settings import DBT_PROJECT_DIR, Settings, environment
+from orchestration.spark import dbt_environment as spark_dbt_environment
 from sources import ENTITIES
 from sources.landing import as_of_date
 from sources.rewrites import clear_rewrites, rewritten_tables
@@ -48,6 +49,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     as_of = as_of_date(settings.landing_dir, ENTITIES)
     return {
         **settings.environment(),
+        **(spark_dbt_environment(settings) if settings.target == "spark" else {}),
         # empty when no delivery was found: the calendar model then takes the latest staged one
         "C360_AS_OF_DATE": as_of.isoformat() if as_of else "",
     }

@@ -60,6 +60,10 @@ def _published_specs() -> list[dg.AssetSpec]:
 @dg.multi_asset(specs=_published_specs(), name="publish_kpis", pool=WAREHOUSE_POOL)
 def publish_kpis(context: dg.AssetExecutionContext, settings: C360Settings):
     paths = settings.paths
+    if paths.target == "spark":
+        # Parquet tables have no transaction to swap the KPIs in: publication on Spark needs a
+        # design of its own (an appended history and a view moved to the new publication)
+        raise dg.Failure(description="publication on the Spark target is not built yet")
     paths.make_warehouse_dir()
     run_id = context.run.run_id
     _require_gates_passed(paths, run_id)

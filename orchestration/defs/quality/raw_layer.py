@@ -4,7 +4,8 @@ A suite attached to a raw table (an ingestion asset) is a blocking check of that
 runs it right after ingestion and before the warehouse build that reads the table. The warehouse's
 `raw.<table>` relations do not exist yet then (dbt creates the DuckDB views when it starts, and
 loads the PostgreSQL tables), so these suites read the same Parquet files through views of the
-same names in an in-memory DuckDB, on either target.
+same names in an in-memory DuckDB on DuckDB and PostgreSQL; on Spark, in Spark's own session,
+whose raw tables are external tables over those files.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ def reads_raw_layer_only(sql_names: list[str]) -> bool:
 
 
 def raw_layer_frame(settings: Settings, sql: str) -> pd.DataFrame:
+    if settings.target == "spark":
+        # Spark's own session declares the raw tables over the same files (orchestration/spark.py)
+        from orchestration import spark
+
+        return spark.query_frame(settings, sql)
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set file_search_path = ?", [str(settings.raw_dir)])
