@@ -24,7 +24,6 @@ from orchestration.defs.quality.acknowledgements import (
 )
 from orchestration.defs.quality.gx_bridge import (
     SuiteResult,
-    import_gx_in_background,
     load_suites,
     shared_validator,
 )
@@ -96,7 +95,6 @@ def run_gates(context: dg.AssetCheckExecutionContext, settings: C360Settings, su
     # the acknowledgements are recorded once, by the step whose suites read them
     if any(reads_acknowledgements(s) for s in suites if s.name in selected):
         apply_acknowledgements(context, paths)
-    import_gx_in_background()
     chosen = [s for s in suites if s.name in selected]
     frames = {s.name: _query(paths, s) for s in chosen}  # SQL: aggregates and samples, small
     validator = shared_validator()

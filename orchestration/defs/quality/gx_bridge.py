@@ -11,10 +11,9 @@ in the suites, never in code.
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import math
-import threading
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,26 +125,10 @@ def _clean(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str).replace("NaN", "null"))
 
 
-_gx_import: threading.Thread | None = None
-
-
-def import_gx_in_background() -> None:
-    """Start importing GX (seconds of pure Python) while the gates' queries run in the warehouse.
-
-    DuckDB and PostgreSQL release the interpreter while they compute, so the two overlap."""
-    global _gx_import
-    if _gx_import is None:
-        _gx_import = threading.Thread(
-            target=importlib.import_module, args=("great_expectations",), daemon=True
-        )
-        _gx_import.start()
-
-
 @functools.cache
 def shared_validator() -> Validator:
-    """The process's one GX context: both gate steps of an in-process run share it."""
-    if _gx_import is not None:
-        _gx_import.join()
+    """The process's one GX context: both gate steps of an in-process run share it (GX costs
+    seconds to import and to set up a context)."""
     return Validator()
 
 
@@ -153,6 +136,10 @@ class Validator:
     """One ephemeral GX context for a batch of suites (importing GX alone takes seconds)."""
 
     def __init__(self) -> None:
+        # With pyspark installed, GX probes Spark Connect on import, and pyspark's probe exits the
+        # process when the main module looks like a doctest run, as in pytest-xdist and spawned
+        # workers. The warehouse uses Spark's classic session only: Connect is kept out.
+        sys.modules.setdefault("pyspark.sql.connect", None)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
