@@ -11,7 +11,8 @@ C360 := $(VENV)/bin/c360
 LANDING := $(or $(C360_LANDING_DIR),data/landing)
 DEMO_CUSTOMERS ?= 5000
 DEMO_MONTHS ?= 12
-# Tests run in parallel workers (pytest-xdist): most of their time is real pipeline runs.
+# Tests run in parallel workers (pytest-xdist): most of their time is real pipeline runs. A module
+# that builds one expensive fixture (the Spark one) is kept on one worker with `xdist_group`.
 # PYTEST_ARGS passes more options, e.g. `make test PYTEST_ARGS="--durations=20 -k kpis"`.
 TEST_WORKERS ?= 2
 
@@ -37,7 +38,7 @@ run: install
 	$(C360) run
 
 test: install
-	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)

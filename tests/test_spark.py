@@ -22,6 +22,9 @@ pytest.importorskip("pyspark", reason="pyspark is not installed (the `spark` ext
 if shutil.which("java") is None:
     pytest.skip("no Java on PATH: Spark runs on a JVM", allow_module_level=True)
 
+# one worker builds the module's Spark warehouse once (the Makefile runs `--dist loadgroup`)
+pytestmark = pytest.mark.xdist_group("spark")
+
 import dagster as dg
 import pandas as pd
 import pyarrow.parquet as pq
