@@ -1,10 +1,11 @@
 """The warehouse on Spark (C360_TARGET=spark) against the hand-made fixture (tests/fixtures/small).
 
-One Spark build for the module: the fixture's raw layer, ingested once for the session's DuckDB
-baseline (conftest `published_baseline`), is read in place by dbt on Spark, which builds the same
-models and runs the same dbt tests; the quality gates then run in Spark SQL and write their
-results to the audit tables there. The Spark build must give the hand-computed KPIs, and the same
-identity map, marts and gate verdicts as the DuckDB build.
+One Spark run of the whole pipeline for the module: the fixture's raw layer, ingested once for the
+session's DuckDB baseline (conftest `published_baseline`), is read in place by dbt on Spark, which
+builds the same models and runs the same dbt tests; the quality gates run in Spark SQL; the KPIs
+are published (an append and a commit row, read through views) and the scorecard drawn. The Spark
+run must publish the hand-computed KPIs, with the same identity map, marts and gate verdicts as
+the DuckDB build; a failed gate must block with exit 2 and leave the published KPIs as they were.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from orchestration.settings import Settings
-from tests.conftest import kpi_differences, query
+from tests.conftest import kpi_differences, query, run_pipeline
 from tests.fixtures.small import expected as X
 
 MARTS = (
@@ -58,17 +59,20 @@ def _spark_settings(folder: Path, mp: pytest.MonkeyPatch) -> Settings:
 
 
 def _run(selection: dg.AssetSelection) -> dg.ExecuteInProcessResult:
-    """An in-process run of part of the pipeline (no publication: it has no Spark form yet)."""
+    """An in-process run of part of the pipeline, its outcome recorded as `c360 run` records it."""
     from orchestration.definitions import defs
+    from orchestration.outcome import finalize_run
 
     job = dg.define_asset_job("spark_part", selection=selection)
     definitions = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
     with dg.DagsterInstance.ephemeral() as instance:
-        return definitions.resolve_job_def("spark_part").execute_in_process(
+        result = definitions.resolve_job_def("spark_part").execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
+        finalize_run(Settings.from_env(), instance, result.run_id)
+        return result
 
 
 def _gates_selection() -> dg.AssetSelection:
@@ -90,22 +94,20 @@ def _check_verdicts(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
 
 @pytest.fixture(scope="module")
 def spark_build(published_baseline: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The baseline's landing and raw layer, built again on Spark, gates run; with its timings."""
-    from orchestration.defs.dbt import warehouse_models
-
+    """The baseline's landing and raw layer, run again on Spark end to end; with its timings."""
     folder = tmp_path_factory.mktemp("spark")
     shutil.copytree(published_baseline, folder, dirs_exist_ok=True)
     with pytest.MonkeyPatch.context() as mp:
         settings = _spark_settings(folder, mp)
         started = time.perf_counter()
-        result = _run(dg.AssetSelection.assets(warehouse_models) | _gates_selection())
+        result = run_pipeline()
         seconds = time.perf_counter() - started
         steps = {
             e.step_key: e.event_specific_data.duration_ms / 1000
             for e in result.all_events
             if e.event_type_value == "STEP_SUCCESS"
         }
-        print(f"\nSpark build, dbt tests and gates on the fixture: {seconds:.0f}s; steps: {steps}")
+        print(f"\nThe pipeline on Spark on the fixture: {seconds:.0f}s; steps: {steps}")
         yield settings, result
 
 
@@ -154,15 +156,31 @@ def test_build_and_dbt_tests_pass_on_spark(spark_build) -> None:
     assert not [n for n, ok in dbt_tests.items() if not ok]
 
 
-def test_kpis_on_spark_are_the_hand_computed_ones(spark_build) -> None:
-    settings, _ = spark_build
-    rows = _spark_rows(
-        settings,
-        "select date_format(month, 'yyyy-MM-dd'), kpi, value, numerator, denominator "
-        "from marts.kpi_monthly",
+def test_spark_publishes_the_hand_computed_kpis(spark_build) -> None:
+    """The published KPIs are the ones computed by hand for the fixture (tests/fixtures/small),
+    as one publication of this run, logged, and shown as validated in the scorecard."""
+    from orchestration.report import report_path
+    from orchestration.run import EXIT_PUBLISHED, outcome_of
+
+    settings, result = spark_build
+    assert outcome_of(result).exit_code == EXIT_PUBLISHED
+    for table in ("marts.kpi_monthly", "published.cco_kpi_monthly"):
+        rows = _spark_rows(
+            settings,
+            "select date_format(month, 'yyyy-MM-dd'), kpi, value, numerator, denominator "
+            f"from {table}",
+        )
+        actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
+        assert not kpi_differences(actual, X.EXPECTED_KPIS), table
+    publications = _spark_rows(
+        settings, "select distinct run_id from published.cco_kpi_monthly_history"
     )
-    actual = {(m, k): (v, n, d) for m, k, v, n, d in rows}
-    assert not kpi_differences(actual, X.EXPECTED_KPIS)
+    assert publications == [(result.run_id,)]
+    assert _spark_rows(settings, "select count(*) from published.cco_kpi_restatements") == [(0,)]
+    logged = _spark_rows(settings, "select run_id, outcome, kpi_rows from audit.publication_log")
+    assert logged == [(result.run_id, "published", len(X.EXPECTED_KPIS))]
+    html = report_path(settings).read_text()
+    assert f'data-status="validated" data-run-id="{result.run_id}"' in html
 
 
 def test_identity_map_and_marts_as_on_duckdb(spark_build) -> None:
@@ -203,19 +221,40 @@ def test_gates_on_spark_find_what_they_find_on_duckdb(spark_build) -> None:
     )
     assert verdicts == dict(on_duckdb)
     recorded = _spark_rows(settings, "select suite, passed, summary from audit.gate_results")
-    assert {s: p for s, p, _ in recorded} == verdicts
+    # the run records every check there: the suites, and each dbt test by its name
+    assert {s: p for s, p, _ in recorded if s in names} == verdicts
 
 
-def test_gate_on_spark_blocks_a_broken_input(spark_build, tmp_path: Path) -> None:
-    """A copy of the Spark build with one rule broken: a rate above 1 in kpi_monthly, and one
-    entity without records in the raw layer. The suites checking those rules fail with their
-    findings; only the gates run (no rebuild)."""
-    settings, _ = spark_build
-    folder = tmp_path / "broken"
+PUBLISHED = ("cco_kpi_monthly", "cco_kpi_monthly_history", "cco_kpi_restatements")
+
+
+def _published_state(settings: Settings) -> list[list[tuple]]:
+    """Every row of every published table: equal means untouched."""
+    return [
+        sorted(_spark_rows(settings, f"select * from published.{t}"), key=repr) for t in PUBLISHED
+    ]
+
+
+def _broken_copy(settings: Settings, folder: Path, mp: pytest.MonkeyPatch) -> Settings:
+    """A copy of the Spark warehouse and raw layer, settings pointed at it."""
     shutil.copytree(settings.warehouse.parent, folder / "warehouse")
     (folder / "landing").mkdir()
+    return _spark_settings(folder, mp)
+
+
+def test_gate_failure_on_spark_blocks_publication(spark_build, tmp_path: Path) -> None:
+    """A copy of the Spark warehouse with two rules broken: a rate above 1 in kpi_monthly, and an
+    entity without records in the raw layer. The gates run again with the publication after them
+    (no rebuild): both suites fail with their findings, the run ends blocked (exit 2), and the
+    published KPIs, their history and the restatements stay exactly as they were."""
+    from orchestration.defs.publish.assets import publish_kpis
+    from orchestration.report import report_path
+    from orchestration.run import EXIT_BLOCKED, outcome_of
+
+    settings, _ = spark_build
     with pytest.MonkeyPatch.context() as mp:
-        broken = _spark_settings(folder, mp)
+        broken = _broken_copy(settings, tmp_path / "broken", mp)
+        before = _published_state(broken)
         kpis = broken.spark_warehouse / "marts.db" / "kpi_monthly"
         for path in sorted(p for p in kpis.glob("*.parquet") if not p.name.startswith("_")):
             table = pq.read_table(path).to_pandas()
@@ -226,10 +265,11 @@ def test_gate_on_spark_blocks_a_broken_input(spark_build, tmp_path: Path) -> Non
             (path.parent / f".{path.name}.crc").unlink(missing_ok=True)
         for path in (broken.raw_dir / "crm_contacts").glob("[!_]*.parquet"):
             path.unlink()
-        result = _run(_gates_selection())
-    verdicts = _check_verdicts(result)
-    assert verdicts["kpi_values_in_range"] is False
-    assert verdicts["entities_present"] is False
+        result = _run(_gates_selection() | dg.AssetSelection.assets(publish_kpis))
+    outcome = outcome_of(result)
+    assert outcome.exit_code == EXIT_BLOCKED, outcome
+    assert {"kpi_values_in_range", "entities_present"} <= {c.check for c in outcome.failed_checks}
+    assert _published_state(broken) == before
     from orchestration.spark import query_frame
 
     found = query_frame(
@@ -243,3 +283,36 @@ def test_gate_on_spark_blocks_a_broken_input(spark_build, tmp_path: Path) -> Non
         and "1.7" in summaries["kpi_values_in_range"]
     )
     assert "valid_records" in summaries["entities_present"]
+    logged = query_frame(
+        broken,
+        "select outcome, failed_checks from audit.publication_log "
+        "where run_id = '" + result.run_id + "'",
+    )
+    assert list(logged["outcome"]) == ["blocked"]
+    assert "kpi_values_in_range" in logged["failed_checks"][0]
+    assert 'data-status="held_back"' in report_path(broken).read_text()
+
+
+def test_a_publication_without_its_commit_is_never_seen(spark_build, tmp_path: Path) -> None:
+    """A publication that died between its rows and its commit row: readers still see the last
+    committed one; the next publication removes the orphaned rows and becomes the current one,
+    the history then holding both committed publications."""
+    from orchestration.defs.publish import spark_publication
+
+    settings, result = spark_build
+    with pytest.MonkeyPatch.context() as mp:
+        copy = _broken_copy(settings, tmp_path / "copy", mp)
+        before = _published_state(copy)
+        at = dt.datetime(2030, 1, 1)
+        assert spark_publication.append(copy, "died-before-commit", at) == len(X.EXPECTED_KPIS)
+        assert _published_state(copy) == before
+        spark_publication.publish(copy, "next", at + dt.timedelta(hours=1))
+        runs = _spark_rows(copy, "select distinct run_id from published.cco_kpi_monthly")
+        history = _spark_rows(
+            copy, "select run_id, count(*) from published.cco_kpi_monthly_history group by run_id"
+        )
+        appended = spark_publication.folder(copy, spark_publication.APPENDED)
+        left = sorted(p.name for p in appended.glob("run_id=*"))
+    assert runs == [("next",)]
+    assert sorted(history) == sorted((r, len(X.EXPECTED_KPIS)) for r in (result.run_id, "next"))
+    assert left == sorted(f"run_id={r}" for r in (result.run_id, "next"))
