@@ -7,6 +7,18 @@
    (delete+insert on the model's unique_key). A key whose rows are all gone (a deleted customer,
    a voided invoice) is thereby removed, and a changed key is recomputed whole. #}
 
+{# The config the incremental intermediates share, beside their own unique_key and pre-hook:
+   `{{ config(unique_key=..., pre_hook=..., **incremental_intermediate_config()) }}`. On Spark's
+   plain Parquet tables no row can be deleted: they are tables there, rebuilt whole (and their
+   pre-hooks, guarded by is_incremental(), do nothing). #}
+{% macro incremental_intermediate_config() -%}
+    {{ return({
+        'materialized': 'table' if target.type == 'spark' else 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
 {# Invoice lines (stg_billing__invoice_lines): the held lines of every invoice staged from the
    latest delivery the model holds onwards, so that a new version's lines replace the old ones
    whole, however many it has. #}
