@@ -33,7 +33,7 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 from sources import ENTITIES
 from sources.ingest import ingest_entity
 from tests.conftest import SMALL_LANDING, write_jsonl, write_text
-from tests.samples import CALLS_HEADER
+from tests.samples import CALLS_HEADER, invoice
 
 DAY_0 = dt.date(2026, 11, 3)  # the small fixture's as-of date (its latest delivery)
 ACME, GLOBEX, PIPER = "crm:001Qx00000Acme1", "crm:001Qx00000Glbx2", "crm:001Qx00000Pipr1"
@@ -42,41 +42,6 @@ HOOLI, STARK, WAYNE = "billing:cus_hooli", "crm:001Qx00000Strk5", "crm:001Qx0000
 
 def _epoch(day: str) -> int:
     return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
-
-
-def _invoice(invoice_id: str, customer: str, start: str, end: str, amount: int) -> dict:
-    """A paid monthly invoice of one recurring line covering [start, end)."""
-    return {
-        "id": invoice_id,
-        "customer": customer,
-        "subscription": None,
-        "status": "paid",
-        "currency": "usd",
-        "created": _epoch(start),
-        "due_date": _epoch(start) + 14 * 86400,
-        "amount_due": amount,
-        "amount_paid": amount,
-        "amount_remaining": 0,
-        "status_transitions": {"paid_at": _epoch(start) + 3600},
-        "lines": {
-            "data": [
-                {
-                    "id": f"il_{invoice_id}",
-                    "amount": amount,
-                    "currency": "usd",
-                    "description": None,
-                    "period": {"start": _epoch(start), "end": _epoch(end)},
-                    "proration": False,
-                    "quantity": 1,
-                    "price": {
-                        "unit_amount": amount,
-                        "currency": "usd",
-                        "recurring": {"interval": "month", "interval_count": 1},
-                    },
-                }
-            ]
-        },
-    }
 
 
 def _delivered(landing: Path, entity: str, record_id: str, key: str = "id") -> dict:
@@ -113,8 +78,12 @@ def day_2(landing: Path, day: str) -> None:
 
 def day_3(landing: Path, day: str) -> None:
     invoices = [
-        _invoice("in_wayne_2608_late", "cus_wayne", "2026-08-01", "2026-09-01", 9900),
-        _invoice("in_ghost_2605_late", "cus_ghost", "2026-05-01", "2026-06-01", 5000),
+        invoice(
+            "in_wayne_2608_late", "cus_wayne", 9900, _epoch("2026-08-01"), _epoch("2026-09-01")
+        ),
+        invoice(
+            "in_ghost_2605_late", "cus_ghost", 5000, _epoch("2026-05-01"), _epoch("2026-06-01")
+        ),
     ]
     write_jsonl(landing, "billing/invoices", day, "invoices.jsonl", invoices)
 

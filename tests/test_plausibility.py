@@ -25,6 +25,7 @@ from tests.conftest import (
     write_jsonl,
     write_text,
 )
+from tests.samples import invoice
 from tests.test_gates import assert_blocked_by
 from tests.test_hostile_input import ACCOUNT
 
@@ -44,41 +45,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 def landing(published: Settings) -> Iterator[Path]:
     with small_landing_restored(published) as path:
         yield path
-
-
-def invoice(invoice_id: str, customer: str, amount: int, start: int, end: int) -> dict:
-    """A paid monthly invoice with one recurring line: valid by the billing contract."""
-    return {
-        "id": invoice_id,
-        "customer": customer,
-        "subscription": f"sub_{invoice_id}",
-        "status": "paid",
-        "currency": "usd",
-        "created": start,
-        "due_date": start + 14 * 86400,
-        "amount_due": amount,
-        "amount_paid": amount,
-        "amount_remaining": 0,
-        "status_transitions": {"paid_at": start + 3600},
-        "lines": {
-            "data": [
-                {
-                    "id": f"il_{invoice_id}",
-                    "amount": amount,
-                    "currency": "usd",
-                    "description": None,
-                    "period": {"start": start, "end": end},
-                    "proration": False,
-                    "quantity": 1,
-                    "price": {
-                        "unit_amount": amount,
-                        "currency": "usd",
-                        "recurring": {"interval": "month", "interval_count": 1},
-                    },
-                }
-            ]
-        },
-    }
 
 
 def test_fx_rate_in_the_wrong_unit_blocks(published: Settings, landing: Path) -> None:
@@ -112,7 +78,9 @@ def test_non_finite_fx_rate_is_rejected_and_blocks(published: Settings, landing:
 
 def test_absurd_invoice_line_blocks(published: Settings, landing: Path) -> None:
     # An August invoice line of 9,000,000,000 cents ($90M a month) for Acme: above the ceiling.
-    absurd = invoice("in_absurd_2608", "cus_acme", 9_000_000_000, AUG_1, SEP_1)
+    absurd = invoice(
+        "in_absurd_2608", "cus_acme", 9_000_000_000, AUG_1, SEP_1, "sub_in_absurd_2608"
+    )
     write_jsonl(landing, "billing/invoices", "2026-11-02", "absurd.jsonl", [absurd])
     assert_blocked_by(published, "invoice_line_amount_ceiling")
 
@@ -131,7 +99,7 @@ def test_kpi_movement_blocks_until_acknowledged(
 ) -> None:
     # A genuine $5,000/month October deal for Acme: October MRR 1499 -> 1499 + 5000 = 6499,
     # +333 % on September's 1839 ... well beyond +50 %: blocked.
-    deal = invoice("in_deal_2610", "cus_acme", 500_000, OCT_1, NOV_1)
+    deal = invoice("in_deal_2610", "cus_acme", 500_000, OCT_1, NOV_1, "sub_in_deal_2610")
     write_jsonl(landing, "billing/invoices", "2026-11-02", "deal.jsonl", [deal])
     assert_blocked_by(published, "kpi_movement_bounds")
     # Someone checks it and acknowledges exactly that value, with a reason: it publishes.

@@ -7,6 +7,18 @@
    (delete+insert on the model's unique_key). A key whose rows are all gone (a deleted customer,
    a voided invoice) is thereby removed, and a changed key is recomputed whole. #}
 
+{# The config the incremental intermediates share, beside their own unique_key and pre-hook:
+   `{{ config(unique_key=..., pre_hook=..., **incremental_intermediate_config()) }}`. On Spark's
+   plain Parquet tables no row can be deleted: they are tables there, rebuilt whole (and their
+   pre-hooks, guarded by is_incremental(), do nothing). #}
+{% macro incremental_intermediate_config() -%}
+    {{ return({
+        'materialized': 'table' if target.type == 'spark' else 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
 {# Invoice lines (stg_billing__invoice_lines): the held lines of every invoice staged from the
    latest delivery the model holds onwards, so that a new version's lines replace the old ones
    whole, however many it has. #}
@@ -22,24 +34,10 @@
 {# Calls (int_calls__enriched): a call is changed when its staged version or its customer link
    differs from the held row, or it is no longer staged. First-contact resolution compares the
    calls of one customer, so every call of a customer that had or now has a changed call is
-   deleted too (a new call can turn an earlier one into a repeat). #}
+   deleted too (a new call can turn an earlier one into a repeat). The changed calls are found
+   once, in a materialized CTE, and read three times. #}
 {% macro delete_changed_calls() -%}
-    delete from {{ this }}
-    where
-        call_id in (select call_id from {{ changed_calls() }})
-        or customer_id in (
-            select held.customer_id
-            from {{ this }} as held
-            inner join {{ changed_calls() }} on held.call_id = changed.call_id
-            union
-            select links.customer_id
-            from {{ ref('int_calls__linked') }} as links
-            inner join {{ changed_calls() }} on links.call_id = changed.call_id
-        )
-{%- endmacro %}
-
-{% macro changed_calls() -%}
-    (
+    with changed as materialized (
         select held.call_id
         from {{ this }} as held
         left join {{ ref('stg_call_center__calls') }} as calls
@@ -60,7 +58,20 @@
             or held.answered_at is distinct from calls.answered_at
             or held.ended_at is distinct from calls.ended_at
             or held.wrap_seconds is distinct from calls.wrap_seconds
-    ) as changed
+    )
+
+    delete from {{ this }}
+    where
+        call_id in (select changed.call_id from changed)
+        or customer_id in (
+            select held.customer_id
+            from {{ this }} as held
+            inner join changed on held.call_id = changed.call_id
+            union
+            select links.customer_id
+            from {{ ref('int_calls__linked') }} as links
+            inner join changed on links.call_id = changed.call_id
+        )
 {%- endmacro %}
 
 {# Spread invoice lines (int_invoice_lines__spread_monthly): a line is changed when its counting

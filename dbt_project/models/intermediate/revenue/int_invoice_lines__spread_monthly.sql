@@ -6,13 +6,10 @@
 -- Incremental by invoice line: the pre-hook deletes the months of every line whose counting line
 -- or FX rate changed, or that no longer counts (macros/incremental.sql); a run spreads the
 -- counting lines not held (new invoices, back-dated ones included, and the deleted ones again).
-{# on Spark's plain Parquet tables no row can be deleted: rebuilt whole there #}
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'incremental'),
     unique_key='invoice_line_key',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}{{ delete_changed_spread_lines() }}{% endif %}"
+    pre_hook="{% if is_incremental() %}{{ delete_changed_spread_lines() }}{% endif %}",
+    **incremental_intermediate_config()
 ) }}
 
 with recursive

@@ -6,13 +6,10 @@
 -- Incremental by customer: the pre-hook deletes every customer whose monthly sums changed or who
 -- is no longer a customer, and everything when the reported months changed
 -- (macros/incremental.sql); a run computes the whole grid of the customers not held.
-{# on Spark's plain Parquet tables no row can be deleted: rebuilt whole there #}
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'incremental'),
     unique_key='customer_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}{{ delete_changed_customer_mrr() }}{% endif %}"
+    pre_hook="{% if is_incremental() %}{{ delete_changed_customer_mrr() }}{% endif %}",
+    **incremental_intermediate_config()
 ) }}
 
 with customers as (

@@ -6,13 +6,10 @@
 -- Incremental by customer: the pre-hook deletes the calls of every customer with a changed, new
 -- or relinked call (macros/incremental.sql), and a run computes the calls not held together with
 -- every other call of their customers, so each customer's repeats are judged over all its calls.
-{# on Spark's plain Parquet tables no row can be deleted: rebuilt whole there #}
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'incremental'),
     unique_key='call_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}{{ delete_changed_calls() }}{% endif %}"
+    pre_hook="{% if is_incremental() %}{{ delete_changed_calls() }}{% endif %}",
+    **incremental_intermediate_config()
 ) }}
 
 with calls as (
