@@ -180,6 +180,10 @@ def test_every_kpi_cell_on_spark_equals_duckdb(builds) -> None:
     assert len(expected) == 27 * MONTHS
     assert on_duckdb_cells.keys() == expected
     assert on_spark_cells.keys() == expected
+    # the comparison is of numbers, not of nulls: a value is missing only in the first month,
+    # for the KPIs that compare a month with the one before
+    first = _reported_months()[0]
+    assert {m for (m, _), (v, _, _) in on_duckdb_cells.items() if v is None} <= {first}
     different = {
         cell: (on_spark_cells[cell], wanted)
         for cell, wanted in sorted(on_duckdb_cells.items())
