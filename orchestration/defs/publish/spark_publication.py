@@ -50,6 +50,13 @@ def folder(settings: Settings, table: str) -> Path:
 
 def publish(settings: Settings, run_id: str, published_at: dt.datetime) -> int:
     """Append this run's KPIs, then commit them; the number of KPI rows published."""
+    count = append(settings, run_id, published_at)
+    commit(settings, run_id, published_at, count)
+    return count
+
+
+def append(settings: Settings, run_id: str, published_at: dt.datetime) -> int:
+    """The first half: this run's KPIs written beside the others, invisible until committed."""
     from pyspark.sql import functions as F
 
     from orchestration.spark import declare_tables, session, spark_sql
@@ -78,9 +85,15 @@ def publish(settings: Settings, run_id: str, published_at: dt.datetime) -> int:
     count = rows.count()
     rows.write.mode("append").partitionBy("run_id").parquet(str(folder(settings, APPENDED)))
     rows.unpersist()
-    commit = spark.createDataFrame([(run_id, published_at, count)], COMMIT_COLUMNS)
-    commit.coalesce(1).write.mode("append").parquet(str(folder(settings, COMMITS)))
     return count
+
+
+def commit(settings: Settings, run_id: str, published_at: dt.datetime, count: int) -> None:
+    """The second half: one commit row, which moves the published views to this publication."""
+    from orchestration.spark import session
+
+    row = session(settings).createDataFrame([(run_id, published_at, count)], COMMIT_COLUMNS)
+    row.coalesce(1).write.mode("append").parquet(str(folder(settings, COMMITS)))
 
 
 def committed_runs(settings: Settings) -> set[str]:
