@@ -176,7 +176,6 @@ def existing_tables(settings: Settings, schemas: Sequence[str]) -> set[str]:
     }
 
 
-
 def _files(folder: Path) -> frozenset:
     if not folder.is_dir():
         return frozenset()
