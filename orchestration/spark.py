@@ -136,7 +136,10 @@ def declare_tables(spark, settings: Settings) -> None:
                 changed = True
     for table, spec in raw_tables(settings).items():
         location = Path(spec["location"])
-        options = " options (recursiveFileLookup 'true')" if spec["recursive"] else ""
+        # only the Parquet files: `_files/` also holds ingestion's `<table>.context.json`
+        options = " options (pathGlobFilter '*.parquet'" + (
+            ", recursiveFileLookup 'true')" if spec["recursive"] else ")"
+        )
         files = _files(location)
         if _declare(spark, RAW_SCHEMA, table, files, location, options, spec["columns"]):
             changed = True

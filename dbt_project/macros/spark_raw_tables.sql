@@ -4,7 +4,8 @@
    The orchestration passes each table's folder and columns in C360_SPARK_RAW_TABLES
    (orchestration/spark.py, from ingestion's own schemas in sources/raw_tables.py): Spark skips
    files whose names start with `_`, so it could not infer the columns of a table without records
-   yet. Without that variable (a dbt run by hand) the columns are inferred from the files. #}
+   yet. Without that variable (a dbt run by hand) the columns are inferred from the files. Only
+   `*.parquet` files are read: `_files/` also holds ingestion's `<table>.context.json`. #}
 {% macro spark_raw_tables() %}
   {% if execute %}
     {% set declared = fromjson(env_var('C360_SPARK_RAW_TABLES', '{}')) %}
@@ -24,7 +25,8 @@
       {% do run_query('create table raw.' ~ table
           ~ (' (' ~ spec.columns ~ ')' if spec.columns else '')
           ~ " using parquet location '" ~ spec.location ~ "'"
-          ~ (" options (recursiveFileLookup 'true')" if spec.recursive else '')) %}
+          ~ " options (pathGlobFilter '*.parquet'"
+          ~ (", recursiveFileLookup 'true')" if spec.recursive else ")")) %}
     {% endfor %}
   {% endif %}
 {% endmacro %}
