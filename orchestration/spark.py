@@ -105,6 +105,10 @@ def session(settings: Settings):
                 "spark.sql.ansi.enabled": "false",
                 # as in dbt's session: on small results, compiling Java per query costs more
                 "spark.sql.codegen.wholeStage": os.environ.get("C360_SPARK_CODEGEN", "false"),
+                # a partitioned table (the published history) is read from its folders, whose
+                # names are values as they are (a run id is text, even one that looks numeric)
+                "spark.sql.hive.manageFilesourcePartitions": "false",
+                "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
                 "spark.ui.enabled": "false",
                 "spark.ui.showConsoleProgress": "false",
             }.items():
@@ -145,6 +149,32 @@ def declare_tables(spark, settings: Settings) -> None:
             changed = True
     if changed:
         spark.catalog.clearCache()
+        _declare_published_views(spark)
+
+
+def _declare_published_views(spark) -> None:
+    """The published tables readers know, as views over the appended publications and their
+    commits (orchestration/defs/publish/spark_publication.py), once both exist."""
+    from orchestration.defs.publish import spark_publication as publication
+
+    names = (publication.APPENDED, publication.COMMITS)
+    if all(f"`{publication.SCHEMA}`.`{name}`" in _declared for name in names):
+        for statement in publication.view_statements():
+            spark.sql(spark_sql(statement))
+
+
+def existing_tables(settings: Settings, schemas: Sequence[str]) -> set[str]:
+    """`schema.table` of every table and view in these schemas."""
+    spark = session(settings)
+    declare_tables(spark, settings)
+    return {
+        f"{schema}.{table.name}"
+        for schema in schemas
+        if spark.catalog.databaseExists(schema)
+        for table in spark.catalog.listTables(schema)
+        if not table.isTemporary
+    }
+
 
 
 def _files(folder: Path) -> frozenset:
@@ -200,7 +230,8 @@ def _forget_other_warehouse(spark, folder: Path) -> None:
     for database in spark.catalog.listDatabases():
         for table in spark.catalog.listTables(database.name):
             if not table.isTemporary:
-                spark.sql(f"drop table if exists `{database.name}`.`{table.name}`")
+                kind = "view" if table.tableType == "VIEW" else "table"
+                spark.sql(f"drop {kind} if exists `{database.name}`.`{table.name}`")
     _declared.clear()
     _declared_for = folder
 

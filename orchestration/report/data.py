@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -155,14 +156,18 @@ def utc_now() -> dt.datetime:
 @contextmanager
 def _reader(settings: Settings) -> Iterator[Callable[[str], pd.DataFrame]]:
     """One read-only connection for every query, so all of them see the same state."""
-    if settings.target == "postgres":
+    if settings.target in ("postgres", "spark"):  # Spark: this process's session
         yield lambda sql: query_frame(settings, sql)
         return
     with duckdb_connection(settings, read_only=True) as con:
         yield lambda sql: con.sql(sql).df()
 
 
-def _existing_tables(read: Callable[[str], pd.DataFrame]) -> set[str]:
+def _existing_tables(settings: Settings, read: Callable[[str], pd.DataFrame]) -> set[str]:
+    if settings.target == "spark":  # no information_schema: the session's catalog
+        from orchestration.spark import existing_tables
+
+        return existing_tables(settings, ("published", "marts", "audit"))
     frame = read(
         "select table_schema, table_name from information_schema.tables "
         "where table_schema in ('published', 'marts', 'audit')"
@@ -199,8 +204,10 @@ def load(settings: Settings) -> ReportData:
             "health_reasons",
         ]
     )
-    where = str(settings.warehouse) if settings.target != "postgres" else "PostgreSQL"
-    if settings.target != "postgres" and not settings.warehouse.exists():
+    where = {"postgres": "PostgreSQL", "spark": str(settings.spark_warehouse)}.get(
+        settings.target, str(settings.warehouse)
+    )
+    if settings.target != "postgres" and not Path(where).exists():
         return ReportData(
             generated_at,
             where,
@@ -211,7 +218,7 @@ def load(settings: Settings) -> ReportData:
         )
 
     with _reader(settings) as read:
-        tables = _existing_tables(read)
+        tables = _existing_tables(settings, read)
         tables_read: dict[str, int | None] = {}
 
         if KPI_TABLE in tables:
@@ -223,7 +230,7 @@ def load(settings: Settings) -> ReportData:
             published = pd.DataFrame(columns=[*empty_kpis.columns, "run_id", "published_at"])
         tables_read[KPI_TABLE] = len(published) if KPI_TABLE in tables else None
 
-        log = _load_log(read) if LOG_TABLE in tables else pd.DataFrame()
+        log = _load_log(settings, read) if LOG_TABLE in tables else pd.DataFrame()
         tables_read[LOG_TABLE] = len(log) if LOG_TABLE in tables else None
         gates = (
             read(
@@ -248,16 +255,19 @@ def load(settings: Settings) -> ReportData:
     return ReportData(generated_at, where, kpis, status, at_risk, tables_read, restated)
 
 
-def _load_log(read: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+def _load_log(settings: Settings, read: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
     """The publication log; a table made before the structured column reads as all null there."""
-    columns = read(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'audit' and table_name = 'publication_log'"
-    )
+    if settings.target == "spark":  # no information_schema; its audit tables have every column
+        columns = {"failed_checks_json"}
+    else:
+        columns = set(
+            read(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'audit' and table_name = 'publication_log'"
+            )["column_name"]
+        )
     structured = (
-        "failed_checks_json"
-        if "failed_checks_json" in set(columns["column_name"])
-        else "null as failed_checks_json"
+        "failed_checks_json" if "failed_checks_json" in columns else "null as failed_checks_json"
     )
     return read(
         f"select run_id, attempted_at, outcome, failed_checks, kpi_rows, as_of_date, message, "

@@ -1,6 +1,7 @@
 """Write-audit-publish, last step: replace `published.cco_kpi_monthly` from the audited candidate,
 append it to `published.cco_kpi_monthly_history` and rebuild `published.cco_kpi_restatements`,
-in one transaction (statements.py).
+in one transaction (statements.py); on Spark, which has none, as an append and then a commit that
+moves the published views (spark_publication.py).
 
 A step of its own, downstream of the blocking quality gates: a blocking check cannot stop a model
 built in the same `dbt build`. A blocking check stops only the assets that depend on the asset it
@@ -14,6 +15,7 @@ import dagster as dg
 
 from orchestration.audit import now_utc
 from orchestration.defs.dbt import WAREHOUSE_POOL
+from orchestration.defs.publish import spark_publication
 from orchestration.defs.publish.statements import (
     CURRENT,
     HISTORY,
@@ -27,6 +29,8 @@ from orchestration.lock import warehouse_lock
 from orchestration.serving import refresh_serving_copy
 from orchestration.warehouse import execute, query_frame
 
+PUBLISHED = (CURRENT, HISTORY, RESTATEMENTS)
+
 
 def _published_specs() -> list[dg.AssetSpec]:
     """The published tables, as the dbt source `published` declares them; the current KPIs wait
@@ -39,7 +43,7 @@ def _published_specs() -> list[dg.AssetSpec]:
         for s in relations.manifest["sources"].values()
         if s["source_name"] == "published"
     }
-    keys = {name: dg.AssetKey(["published", name]) for name in (CURRENT, HISTORY, RESTATEMENTS)}
+    keys = {name: dg.AssetKey(["published", name]) for name in PUBLISHED}
     deps = {
         CURRENT: sorted(gated, key=lambda key: key.path),
         HISTORY: [keys[CURRENT]],
@@ -53,28 +57,29 @@ def _published_specs() -> list[dg.AssetSpec]:
             description=sources[name]["description"].strip(),
             kinds={"sql"},
         )
-        for name in (CURRENT, HISTORY, RESTATEMENTS)
+        for name in PUBLISHED
     ]
 
 
 @dg.multi_asset(specs=_published_specs(), name="publish_kpis", pool=WAREHOUSE_POOL)
 def publish_kpis(context: dg.AssetExecutionContext, settings: C360Settings):
     paths = settings.paths
-    if paths.target == "spark":
-        # Parquet tables have no transaction to swap the KPIs in: publication on Spark needs a
-        # design of its own (an appended history and a view moved to the new publication)
-        raise dg.Failure(description="publication on the Spark target is not built yet")
     paths.make_warehouse_dir()
     run_id = context.run.run_id
     _require_gates_passed(paths, run_id)
     _require_no_failed_check(context)
     # within `c360 run` the lock is already held; a run launched from the UI refuses at once
     with warehouse_lock(paths, f"publication in run {run_id}", timeout=0):
-        execute(paths, publication_statements(paths, run_id, now_utc()))
-    rows = {
-        name: int(query_frame(paths, f"select count(*) as n from published.{name}")["n"][0])
-        for name in (CURRENT, HISTORY, RESTATEMENTS)
-    }
+        if paths.target == "spark":  # no transactions: an append, then a commit row
+            spark_publication.publish(paths, run_id, now_utc())
+        else:
+            execute(paths, publication_statements(paths, run_id, now_utc()))
+    counted = query_frame(
+        paths,
+        "select "
+        + ", ".join(f"(select count(*) from published.{name}) as {name}" for name in PUBLISHED),
+    )
+    rows = {name: int(counted[name][0]) for name in PUBLISHED}
     # the outcome is recorded in audit.publication_log once the run has finished
     context.log.info(f"replaced published.{CURRENT}: published {rows[CURRENT]} KPI rows")
     for name, count in rows.items():
