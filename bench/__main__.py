@@ -9,6 +9,8 @@ For each scale factor (5,000 (the demo) and 100,000 customers x 12 months; 1,000
      files, and the check that its KPIs equal the pipeline's published.cco_kpi_monthly;
   4. an incremental day (one more daily delivery) on top of the loaded warehouse, timed against
      the cold run, and checked against the baseline again.
+With --target spark, each scale also runs the cold pipeline on Spark (local[2]) right after
+DuckDB's, compared stage by stage, and checks that Spark's published KPIs equal DuckDB's.
 Results: bench/results/<timestamp>.json and .md, bench/results/latest.md (and latest.json).
 See docs/benchmarks.md.
 """
@@ -20,6 +22,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,6 +135,8 @@ def bench_scale(scale: Scale, cache_root: Path, args: argparse.Namespace, stamp:
     )
     _log(f"{scale.label}: cold run {cold['pipeline_seconds']:.1f} s, exit code {cold['exit_code']}")
     published_cold = baseline.published_kpis(warehouse) if cold["published"] else []
+    if args.target == "spark":
+        res.update(spark_cold(scale, cache_root, landing, published_cold, args, stamp))
 
     if not args.skip_baseline:
         _log(f"{scale.label}: baseline (bench/baseline.sql)")
@@ -169,10 +174,44 @@ def bench_scale(scale: Scale, cache_root: Path, args: argparse.Namespace, stamp:
             res["baseline_incremental_seconds"] = base_i["seconds"]
             res["check_incremental"] = baseline.compare(published_incr, base_i["kpis"])
     if not args.keep_work:
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
     return res
+
+
+SPARK_REL_TOL = 1e-9  # one engine against another: only float rounding may differ
+
+
+def spark_cold(
+    scale: Scale, cache_root: Path, landing: Path, published: list, args, stamp: str
+) -> dict:
+    """The cold run on Spark, on the same landing, its warehouse in a work folder of its own; its
+    published KPIs against DuckDB's. A failed step is reported; a phase that died is recorded."""
+    work = cache_root / "runs" / f"{scale.key}-spark"
+    _log(f"{scale.label}: cold pipeline run on Spark (local[2])")
+    try:
+        run = _phase(
+            "pipeline",
+            {"landing": str(landing), "work": str(work), "fresh": True, "target": "spark"},
+            f"{stamp}-{scale.key}-spark-cold",
+        )
+    except RuntimeError as exc:
+        _log(f"{scale.label}: Spark run FAILED: {exc}")
+        return {"spark_error": str(exc)}
+    finally:
+        if not args.keep_work:
+            shutil.rmtree(work, ignore_errors=True)
+    out: dict = {"spark": run}
+    failed = f"; failed steps: {', '.join(run['failed_steps'])}" if run["failed_steps"] else ""
+    failed += f"; {len(run['failed_checks'])} failed check(s)" if run["failed_checks"] else ""
+    _log(
+        f"{scale.label}: Spark cold run {run['pipeline_seconds']:.1f} s, exit code "
+        f"{run['exit_code']}{failed}"
+    )
+    if run["kpis"] is not None and published:
+        out["check_spark"] = baseline.compare(run.pop("kpis"), published, SPARK_REL_TOL)
+        _log(f"{scale.label}: Spark KPIs equal DuckDB's: {out['check_spark']['equal']}")
+    _log(f"{scale.label}: no incremental day on Spark (its incremental models are full tables)")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
+    parser.add_argument(
+        "--target",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="spark: also run the cold pipeline on Spark local[2], compared stage by stage",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument(
@@ -202,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     meta = _machine()
+    if args.target == "spark":
+        from importlib.metadata import version
+
+        meta["spark"] = f"pyspark {version('pyspark')}, dbt-spark {version('dbt-spark')}"
     from orchestration.dbt_manifest import ensure_manifest
 
     ensure_manifest()  # the pipeline phases load the code location, which reads it

@@ -95,13 +95,13 @@ def published_kpis(warehouse: Path) -> list[tuple]:
         ).fetchall()
 
 
-def _close(a: float | None, b: float | None) -> bool:
+def _close(a: float | None, b: float | None, rel_tol: float = REL_TOL) -> bool:
     if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
         return a is None and b is None
-    return abs(a - b) <= max(ABS_TOL, REL_TOL * max(abs(a), abs(b)))
+    return abs(a - b) <= max(ABS_TOL, rel_tol * max(abs(a), abs(b)))
 
 
-def compare(pipeline: list[tuple], baseline: list[tuple]) -> dict:
+def compare(pipeline: list[tuple], baseline: list[tuple], rel_tol: float = REL_TOL) -> dict:
     """Every (month, kpi) of either side; value, numerator and denominator within tolerance."""
     p = {(r[0], r[1]): r[2:] for r in pipeline}
     b = {(r[0], r[1]): r[2:] for r in baseline}
@@ -119,7 +119,7 @@ def compare(pipeline: list[tuple], baseline: list[tuple]) -> dict:
             )
             continue
         for i, name in enumerate(("value", "numerator", "denominator")):
-            if not _close(p[key][i], b[key][i]):
+            if not _close(p[key][i], b[key][i], rel_tol):
                 mismatches.append(
                     {
                         "month": key[0],

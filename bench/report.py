@@ -25,6 +25,21 @@ def _stage_rows(run: dict | None) -> dict[str, dict]:
     return {s["stage"]: s for s in run["stages"]} if run else {}
 
 
+def _stage_names(first: dict, second: dict) -> list[str]:
+    """The stages of two runs in the first's order, the second's extras after; start-up last."""
+    names = list(first) + [n for n in second if n not in first]
+    return [n for n in names if not n.startswith("startup")] + [
+        n for n in names if n.startswith("startup")
+    ]
+
+
+def _label(name: str, row: dict) -> str:
+    if row["kind"] == "step-total":
+        return f"= {name}"
+    indent = "&nbsp;&nbsp;↳ " if row["kind"] == "dbt" else ""
+    return f"{indent}{name}" + (" *(not in total)*" if name.startswith("startup") else "")
+
+
 def quality_share(run: dict | None) -> float | None:
     if not run:
         return None
@@ -62,20 +77,13 @@ def scale_section(res: dict) -> str:
         f"{_mib(gen.get('generation_peak'))} | | | |"
     )
     c_rows, i_rows = _stage_rows(cold), _stage_rows(incr)
-    names = list(c_rows) + [n for n in i_rows if n not in c_rows]
-    names = [n for n in names if not n.startswith("startup")] + [
-        n for n in names if n.startswith("startup")
-    ]
+    names = _stage_names(c_rows, i_rows)
     cold_total = cold["pipeline_seconds"] if cold else None
     incr_total = incr["pipeline_seconds"] if incr else None
     for name in names:
         c, i = c_rows.get(name), i_rows.get(name)
-        indent = "&nbsp;&nbsp;↳ " if (c or i)["kind"] == "dbt" else ""
-        label = f"{indent}{name}" + (" *(not in total)*" if name.startswith("startup") else "")
-        if (c or i)["kind"] == "step-total":
-            label = f"= {name}"
         lines.append(
-            f"| {label} | {_s(c and c['seconds'])} | "
+            f"| {_label(name, c or i)} | {_s(c and c['seconds'])} | "
             f"{_pct(c and c['seconds'], cold_total) if not name.startswith('startup') else ''} | "
             f"{_mib(c and c['peak'])} | {_s(i and i['seconds'])} | "
             f"{_pct(i and i['seconds'], incr_total) if not name.startswith('startup') else ''} | "
@@ -164,7 +172,102 @@ def scale_section(res: dict) -> str:
                 f"| {table} | {m['files_ingested']} | {m['records_read']:,} | "
                 f"{m['records_rejected']:,} | {_s(secs)} | {rate} |"
             )
+    if "spark" in res or "spark_error" in res:
+        lines += spark_section(res)
     return "\n".join(lines) + "\n"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{b / a:.1f}×" if a and b is not None else "–"
+
+
+def spark_section(res: dict) -> list[str]:
+    """The cold run on Spark against DuckDB's, stage by stage (both in this bench run)."""
+    duck, spark = res.get("cold"), res.get("spark")
+    lines = ["", "Spark (`local[2]`) against DuckDB, cold runs of this bench run:", ""]
+    if not spark:
+        return lines + [f"- the Spark run died: {res['spark_error']}"]
+    lines += ["| stage | DuckDB s | Spark s | Spark / DuckDB |", "|---|---:|---:|---:|"]
+    d_rows, s_rows = _stage_rows(duck), _stage_rows(spark)
+    for name in _stage_names(d_rows, s_rows):
+        d, s = d_rows.get(name), s_rows.get(name)
+        failed = spark["steps"].get(name, {}).get("status") == "failure"
+        d_s, s_s = d and d["seconds"], s and s["seconds"]
+        lines.append(
+            f"| {_label(name, d or s)}{' **(failed on Spark)**' if failed else ''} | {_s(d_s)} | "
+            f"{_s(s_s)} | {_ratio(d_s, s_s)} |"
+        )
+    d_t, s_t = duck and duck["pipeline_seconds"], spark["pipeline_seconds"]
+    lines += [
+        f"| **pipeline total** | **{_s(d_t)}** | **{_s(s_t)}** | **{_ratio(d_t, s_t)}** |",
+        "",
+        f"- Spark run: exit code {spark['exit_code']} "
+        f"({'published' if spark['published'] else 'NOT published'})"
+        + (f"; failed steps: {spark['failed_steps']}" if spark["failed_steps"] else "")
+        + (
+            f"; failed checks: {[_short(c) for c in spark['failed_checks']]}"
+            if spark["failed_checks"]
+            else ""
+        )
+        + f"; peak RSS {_mib(spark['peak'])} MiB (DuckDB {_mib(duck and duck['peak'])} MiB)"
+        + f"; load average after DuckDB / Spark: {duck and duck.get('loadavg')} / "
+        f"{spark.get('loadavg')}",
+    ]
+    check = res.get("check_spark")
+    if check:
+        lines.append(
+            f"- **KPI check, Spark vs DuckDB** (`published.cco_kpi_monthly` of both, rel. tol. "
+            f"1e-9): {check['compared']} (month, kpi) rows compared — "
+            + (
+                "**all equal**"
+                if check["equal"]
+                else f"**{len(check['mismatches'])} mismatching field(s)**"
+            )
+        )
+        lines += [
+            f"  - {m['month']} `{m['kpi']}` {m['field']}: Spark {m['pipeline']!r}, "
+            f"DuckDB {m['baseline']!r}"
+            for m in check["mismatches"][:15]
+        ]
+    else:
+        lines.append(
+            "- KPI check, Spark vs DuckDB: not made ("
+            + (spark.get("kpis_error") or "a run did not publish")
+            + ")"
+        )
+    lines.append(
+        "- no incremental day on Spark: there the incremental models are tables rebuilt whole, "
+        "so a day costs about a cold build"
+    )
+    if spark.get("dbt_nodes"):
+        lines.append(
+            "- slowest dbt nodes on Spark (compile+execute, s): "
+            + ", ".join(
+                f"`{n['unique_id'].split('.')[-1]}` {n['end'] - n['start']:.1f}"
+                for n in spark["dbt_nodes"][:8]
+            )
+        )
+    return lines
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """A failed check's summary without the Java stack trace Spark's errors carry."""
+    line = text.splitlines()[0] if text else text
+    return line if len(line) <= limit else line[:limit] + " …"
+
+
+def _spark_row(r: dict) -> str:
+    duck, spark, check = r.get("cold"), r.get("spark"), r.get("check_spark")
+    d_t, s_t = duck and duck["pipeline_seconds"], spark and spark["pipeline_seconds"]
+    cells = [
+        r["label"],
+        _s(d_t),
+        _s(s_t) if spark else "died",
+        _ratio(d_t, s_t),
+        "–" if not check else "yes" if check["equal"] else f"NO ({len(check['mismatches'])})",
+        f"{duck and duck.get('loadavg')} / {spark and spark.get('loadavg')}",
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def targets(results: list[dict]) -> list[tuple[str, str, str]]:
@@ -304,6 +407,17 @@ def markdown(meta: dict, results: list[dict]) -> str:
     ]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(results)]
     lines.append("")
+    spark = [r for r in results if "spark" in r or "spark_error" in r]
+    if spark:
+        lines += [
+            f"Spark ({meta.get('spark', '?')}, `local[2]`) against DuckDB, cold pipeline, one "
+            + "after the other in this run (no incremental day on Spark):",
+            "",
+            "| scale | DuckDB cold s | Spark cold s | Spark / DuckDB | Spark KPIs = DuckDB | load average after DuckDB / Spark |",
+            "|---|---:|---:|---:|---|---|",
+            *[_spark_row(r) for r in spark],
+            "",
+        ]
     for r in results:
         lines.append(scale_section(r))
     return "\n".join(lines)

@@ -39,7 +39,12 @@ def main(phase: str, spec_path: str, out_path: str) -> None:
     elif phase == "pipeline":
         from bench.pipeline import run
 
-        result = run(Path(spec["landing"]), Path(spec["work"]), fresh=spec["fresh"])
+        result = run(
+            Path(spec["landing"]),
+            Path(spec["work"]),
+            fresh=spec["fresh"],
+            target=spec.get("target", "duckdb"),
+        )
     elif phase == "baseline":
         from bench.baseline import run
 
