@@ -235,7 +235,7 @@ def _published_state(settings: Settings) -> list[list[tuple]]:
     ]
 
 
-def _broken_copy(settings: Settings, folder: Path, mp: pytest.MonkeyPatch) -> Settings:
+def _copy(settings: Settings, folder: Path, mp: pytest.MonkeyPatch) -> Settings:
     """A copy of the Spark warehouse and raw layer, settings pointed at it."""
     shutil.copytree(settings.warehouse.parent, folder / "warehouse")
     (folder / "landing").mkdir()
@@ -253,7 +253,7 @@ def test_gate_failure_on_spark_blocks_publication(spark_build, tmp_path: Path) -
 
     settings, _ = spark_build
     with pytest.MonkeyPatch.context() as mp:
-        broken = _broken_copy(settings, tmp_path / "broken", mp)
+        broken = _copy(settings, tmp_path / "broken", mp)
         before = _published_state(broken)
         kpis = broken.spark_warehouse / "marts.db" / "kpi_monthly"
         for path in sorted(p for p in kpis.glob("*.parquet") if not p.name.startswith("_")):
@@ -301,7 +301,7 @@ def test_a_publication_without_its_commit_is_never_seen(spark_build, tmp_path: P
 
     settings, result = spark_build
     with pytest.MonkeyPatch.context() as mp:
-        copy = _broken_copy(settings, tmp_path / "copy", mp)
+        copy = _copy(settings, tmp_path / "copy", mp)
         before = _published_state(copy)
         at = dt.datetime(2030, 1, 1)
         assert spark_publication.append(copy, "died-before-commit", at) == len(X.EXPECTED_KPIS)

@@ -23,6 +23,7 @@ them with the tables); on a cluster with a shared metastore they are declared on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 from pathlib import Path
 
@@ -135,7 +136,8 @@ def _require_unchanged(spark, declared: tuple[tuple[str, str], ...]) -> None:
         )
 
 
-def view_statements() -> list[str]:
+@functools.cache  # declared again whenever a table changes: the manifest is read once
+def view_statements() -> tuple[str, ...]:
     """The three published views over the appended rows and the commits, in dependency order."""
     relations = project_relations()
     tables = published_tables(relations)
@@ -148,4 +150,4 @@ def view_statements() -> list[str]:
         f"where run_id = (select max_by(run_id, published_at) from {SCHEMA}.{HISTORY})",
         RESTATEMENTS: f"select {tables[RESTATEMENTS].column_list} from ({restated}) as restated",
     }
-    return [f"create or replace view {SCHEMA}.{name} as {sql}" for name, sql in views.items()]
+    return tuple(f"create or replace view {SCHEMA}.{name} as {sql}" for name, sql in views.items())
